@@ -1,0 +1,79 @@
+import OpenAI from "openai";
+import type { Router } from "express";
+import type { Config } from "./config.js";
+import type { Logger } from "./logger.js";
+import { createApp } from "./app.js";
+import { OdooClient } from "./odoo/client.js";
+import { Templates } from "./templates/renderer.js";
+import { OpenAIAnswerer } from "./llm/openai-answerer.js";
+import { TemplateAnswerer } from "./llm/template-answerer.js";
+import type { Answerer } from "./llm/answerer.js";
+import { AskJobs } from "./jobs/ask-jobs.js";
+import { answerTicket, type EscalationListener, type LineDelivery, type PipelineDeps } from "./pipeline/answer-ticket.js";
+import { askRoutes } from "./routes/ask.js";
+import { healthRoutes } from "./routes/health.js";
+
+/** The settings a running sidecar needs once sandbox mode has filled in its own Odoo. */
+export type SidecarConfig = Config & { ODOO_URL: string; ODOO_DB: string; ODOO_API_KEY: string; ASK_SECRET: string };
+
+export interface SidecarParts {
+  odoo: OdooClient;
+  templates: Templates;
+  answerer: Answerer;
+  pipeline: PipelineDeps;
+  jobs: AskJobs;
+}
+
+/** Channels that plug into the core: they may deliver on LINE, hear of escalations, and add routes. */
+export interface ChannelPlugins {
+  line?: LineDelivery;
+  escalations?: EscalationListener;
+  routes?: Router[];
+}
+
+export function buildAnswerer(config: Config, templates: Templates): Answerer {
+  if (config.llmMode === "templates") return new TemplateAnswerer(templates);
+  const client = new OpenAI({ apiKey: config.OPENAI_API_KEY, baseURL: config.OPENAI_BASE_URL, maxRetries: 2, timeout: config.LLM_TIMEOUT_MS });
+  return new OpenAIAnswerer({
+    client,
+    model: config.LLM_MODEL,
+    api: config.OPENAI_API,
+    reasoningEffort: config.LLM_REASONING_EFFORT,
+    verbosity: config.LLM_VERBOSITY,
+  });
+}
+
+/** Builds the core from its settings: every outside service is reached through a URL in `config`. */
+export function buildCore(config: SidecarConfig, log: Logger): SidecarParts {
+  const odoo = new OdooClient(
+    { url: config.ODOO_URL, db: config.ODOO_DB, login: config.ODOO_LOGIN, apiKey: config.ODOO_API_KEY, timeoutMs: config.ODOO_TIMEOUT_MS },
+    log,
+  );
+  const templates = new Templates(config.TEMPLATES_DIR);
+  const answerer = buildAnswerer(config, templates);
+  const pipeline: PipelineDeps = {
+    odoo,
+    templates,
+    answerer,
+    fallbackAnswerer: config.LLM_FALLBACK === "templates" && answerer.name !== "templates" ? new TemplateAnswerer(templates) : undefined,
+    log,
+    llmTimeoutMs: config.LLM_TIMEOUT_MS,
+    senderAuthPolicy: config.SENDER_AUTH_POLICY,
+  };
+  const jobs = new AskJobs({ run: (job) => answerTicket(pipeline, job), concurrency: config.MAX_CONCURRENT_ANSWERS, log });
+  return { odoo, templates, answerer, pipeline, jobs };
+}
+
+/** The core, the channels built on it (they need its Odoo client), and the HTTP app serving them all. */
+export function buildSidecar(config: SidecarConfig, log: Logger, channels: (core: SidecarParts) => ChannelPlugins = () => ({})) {
+  const core = buildCore(config, log);
+  const plugins = channels(core);
+  core.pipeline.line = plugins.line;
+  core.pipeline.escalations = plugins.escalations;
+  const app = createApp(log, [
+    healthRoutes(core.odoo),
+    askRoutes({ secret: config.ASK_SECRET, db: config.ODOO_DB, jobs: core.jobs }),
+    ...(plugins.routes ?? []),
+  ]);
+  return { app, core };
+}
