@@ -24,11 +24,29 @@ export interface SidecarParts {
   jobs: AskJobs;
 }
 
-/** Channels that plug into the core: they may deliver on LINE, hear of escalations, and add routes. */
+/** Channels that plug into the core: they may deliver on LINE, hear of escalations, add routes, and run in the background. */
 export interface ChannelPlugins {
   line?: LineDelivery;
   escalations?: EscalationListener;
   routes?: Router[];
+  start?: () => void | Promise<void>;
+  stop?: () => void | Promise<void>;
+}
+
+/** Several channels as one: every listener hears every escalation; start and stop run for all. */
+export function combineChannels(list: ChannelPlugins[]): ChannelPlugins {
+  const listeners = list.flatMap((p) => (p.escalations ? [p.escalations] : []));
+  return {
+    line: list.find((p) => p.line)?.line,
+    escalations: { escalated: (e) => listeners.forEach((l) => l.escalated(e)) },
+    routes: list.flatMap((p) => p.routes ?? []),
+    start: async () => {
+      for (const p of list) await p.start?.();
+    },
+    stop: async () => {
+      for (const p of list) await p.stop?.();
+    },
+  };
 }
 
 export function buildAnswerer(config: Config, templates: Templates): Answerer {
@@ -75,5 +93,5 @@ export function buildSidecar(config: SidecarConfig, log: Logger, channels: (core
     askRoutes({ secret: config.ASK_SECRET, db: config.ODOO_DB, jobs: core.jobs }),
     ...(plugins.routes ?? []),
   ]);
-  return { app, core };
+  return { app, core, plugins };
 }

@@ -8,7 +8,7 @@ import { auditLine } from "./audit.js";
 import { chooseMatter, clientFacts, type ClientFacts, type MatterFacts } from "./client-facts.js";
 import { checkAnswer, type CheckVerdict } from "./fact-check.js";
 import { detectLanguage } from "./language.js";
-import { decide, type SenderAuthPolicy } from "./policy.js";
+import { decide, type Policy, type SenderAuth, type SenderAuthPolicy } from "./policy.js";
 import { htmlToText, stripMarkdown } from "./text.js";
 
 /** Carries a text to a LINE user; the LINE channel decides between the reply token and a push. */
@@ -57,7 +57,7 @@ export interface Outcome {
   delivery?: "email" | "reply" | "push";
 }
 
-type Fallback = "busy" | "unknown_client" | "no_case" | "review";
+export type Fallback = "busy" | "unknown_client" | "no_case" | "review";
 
 /** Everything the delivery steps need to know about one ticket. */
 interface Conversation {
@@ -69,6 +69,31 @@ interface Conversation {
   channel: "email" | "line";
 }
 
+/** What the pipeline concluded for one question, before anything is written or sent. */
+export type Plan =
+  | { kind: "send"; reply: string; audit: string; matter: MatterFacts | null }
+  | { kind: "draft"; reply: string; why: string; matter: MatterFacts | null }
+  | { kind: "escalate"; fallback: Fallback; why: string; matter: MatterFacts | null; draft?: string };
+
+/** The question and everything the model was given and said: the dry run and the sandbox show all of it. */
+export interface Composition {
+  plan: Plan;
+  lang: Language;
+  facts?: ClientFacts;
+  prompt?: { system: string; user: string };
+  result?: AnswerResult;
+  verdict?: CheckVerdict;
+  latencyMs?: number;
+}
+
+export interface Question {
+  text: string;
+  client: PartnerRecord;
+  channel: "email" | "line";
+  policy: Policy;
+  senderAuth: SenderAuth;
+}
+
 export async function answerTicket(deps: PipelineDeps, job: AskJob): Promise<Outcome> {
   const { ticket, message } = await readTicketContext(deps.odoo, job.ticketId, job.messageId);
   if (job.repeat && !["pending", "answering"].includes(ticket.lexreply_state ?? "")) {
@@ -76,34 +101,41 @@ export async function answerTicket(deps: PipelineDeps, job: AskJob): Promise<Out
   }
   if (!message) return fail(deps, ticket, `message ${job.messageId} is not on the ticket or not visible`);
 
-  const question = htmlToText(message.body ?? "");
+  const text = htmlToText(message.body ?? "");
   const identified = await identifyClient(deps.odoo, ticket, message);
-  const conv: Conversation = {
-    job,
-    ticket,
-    question,
-    lang: detectLanguage(question, identified.partner?.lang),
-    clientName: identified.partner?.name ?? "",
-    channel: ticket.lexreply_channel ?? "email",
-  };
-  if (!identified.partner) return escalate(deps, conv, "unknown_client", identified.why, null);
+  const channel = ticket.lexreply_channel ?? "email";
+  const conv: Conversation = { job, ticket, question: text, lang: detectLanguage(text, identified.partner?.lang), clientName: identified.partner?.name ?? "", channel };
+  if (!identified.partner) return carryOut(deps, conv, { kind: "escalate", fallback: "unknown_client", why: identified.why, matter: null });
 
+  const question: Question = { text, client: identified.partner, channel, policy: ticket.lexreply_policy, senderAuth: ticket.lexreply_sender_auth };
+  const composition = await composeAnswer(deps, question, () => writeTicket(deps.odoo, ticket.id, { lexreply_state: "answering" }).then(() => undefined));
+  return carryOut(deps, conv, composition.plan);
+}
+
+/**
+ * From a client's question to a checked, policy-decided reply: facts → matter → prompt → model →
+ * check → decision → reply text. Nothing here writes to Odoo or reaches the client.
+ */
+export async function composeAnswer(deps: PipelineDeps, q: Question, beforeModel: () => Promise<void> = async () => {}): Promise<Composition> {
+  const lang = detectLanguage(q.text, q.client.lang);
+  const labels = deps.templates.labels(lang);
   const now = deps.now?.() ?? new Date();
-  const facts = clientFacts(identified.partner, deps.templates.labels(conv.lang), now);
-  if (facts.matters.length === 0) return escalate(deps, conv, "no_case", "the client has no matter on file", null);
-  const choice = chooseMatter(question, facts, deps.templates.labels(conv.lang));
+  const facts = clientFacts(q.client, labels, now);
+  if (facts.matters.length === 0) return { lang, facts, plan: { kind: "escalate", fallback: "no_case", why: "the client has no matter on file", matter: null } };
+  const choice = chooseMatter(q.text, facts, labels);
+  const prompt = renderPrompt(deps.templates, lang, q.text, facts, choice.matter, choice.unknownNumbers, now);
 
-  const prompt = renderPrompt(deps.templates, conv, facts, choice.matter, choice.unknownNumbers, now);
-  await writeTicket(deps.odoo, ticket.id, { lexreply_state: "answering" });
+  await beforeModel();
   const started = Date.now();
+  const request = { ...prompt, lang, facts, matter: choice.matter };
   let result: AnswerResult;
   try {
-    result = await askWithin(deps, deps.answerer, { ...prompt, lang: conv.lang, facts, matter: choice.matter });
+    result = await deps.answerer.answer({ ...request, signal: AbortSignal.timeout(deps.llmTimeoutMs) });
   } catch (err) {
     const why = modelFailure(err, deps.llmTimeoutMs);
-    deps.log.warn({ ticketId: ticket.id, err: why }, "model step failed");
-    if (!deps.fallbackAnswerer) return escalate(deps, conv, "busy", why, choice.matter);
-    result = await deps.fallbackAnswerer.answer({ ...prompt, lang: conv.lang, facts, matter: choice.matter, signal: AbortSignal.timeout(deps.llmTimeoutMs) });
+    deps.log.warn({ err: why }, "model step failed");
+    if (!deps.fallbackAnswerer) return { lang, facts, prompt, plan: { kind: "escalate", fallback: "busy", why, matter: choice.matter } };
+    result = await deps.fallbackAnswerer.answer({ ...request, signal: AbortSignal.timeout(deps.llmTimeoutMs) });
   }
   const latencyMs = Date.now() - started;
 
@@ -111,19 +143,29 @@ export async function answerTicket(deps: PipelineDeps, job: AskJob): Promise<Out
   const verdict = checkAnswer(answer, result.output, facts);
   const audit = auditLine(result, latencyMs, verdict);
   const matter = matterFromVerdict(facts, verdict) ?? choice.matter;
-  const decision = decide({
-    policy: ticket.lexreply_policy,
-    verdict,
-    needsHuman: result.output.needs_human,
-    channel: conv.channel,
-    senderAuth: ticket.lexreply_sender_auth,
-    senderAuthPolicy: deps.senderAuthPolicy,
-  });
-  const reply = renderReply(deps.templates, conv, answer);
+  const decision = decide({ policy: q.policy, verdict, needsHuman: result.output.needs_human, channel: q.channel, senderAuth: q.senderAuth, senderAuthPolicy: deps.senderAuthPolicy });
+  const reply = renderReply(deps.templates, lang, q.channel, facts.name, answer);
+  const base = { lang, facts, prompt, result, verdict, latencyMs };
+  switch (decision.action) {
+    case "escalate":
+      return { ...base, plan: { kind: "escalate", fallback: "review", why: decision.why, matter, draft: `${reply}\n\n${audit}` } };
+    case "draft":
+      return { ...base, plan: { kind: "draft", reply, why: `${decision.why}\n${audit}`, matter } };
+    case "send":
+      return { ...base, plan: { kind: "send", reply, audit, matter } };
+  }
+}
 
-  if (decision.action === "escalate") return escalate(deps, conv, "review", decision.why, matter, `${reply}\n\n${audit}`);
-  if (decision.action === "draft") return holdDraft(deps, conv, reply, `${decision.why}\n${audit}`, matter);
-  return sendAnswer(deps, conv, reply, audit, matter);
+/** Writes and sends what the plan says: the only step that touches the client. */
+function carryOut(deps: PipelineDeps, conv: Conversation, plan: Plan): Promise<Outcome> {
+  switch (plan.kind) {
+    case "send":
+      return sendAnswer(deps, conv, plan.reply, plan.audit, plan.matter);
+    case "draft":
+      return holdDraft(deps, conv, plan.reply, plan.why, plan.matter);
+    case "escalate":
+      return escalate(deps, conv, plan.fallback, plan.why, plan.matter, plan.draft);
+  }
 }
 
 /** The message's author is the client; a stranger, a staff member or an ambiguous address is not. */
@@ -141,24 +183,20 @@ async function identifyClient(odoo: OdooClient, ticket: TicketRecord, message: M
   return { partner: author, why: "" };
 }
 
-function renderPrompt(templates: Templates, conv: Conversation, facts: ClientFacts, matter: MatterFacts | null, unknownNumbers: string[], now: Date) {
+function renderPrompt(templates: Templates, lang: Language, question: string, facts: ClientFacts, matter: MatterFacts | null, unknownNumbers: string[], now: Date) {
   const vars = {
     today: now.toISOString().slice(0, 10),
     client_name: facts.name,
     matters: facts.matters,
     selected_number: matter?.number ?? "",
     unknown_numbers: unknownNumbers.length > 0,
-    question: conv.question,
+    question,
   };
-  return { system: templates.render(conv.lang, "prompt/system", {}), user: templates.render(conv.lang, "prompt/user", vars) };
+  return { system: templates.render(lang, "prompt/system", {}), user: templates.render(lang, "prompt/user", vars) };
 }
 
-function renderReply(templates: Templates, conv: Conversation, body: string): string {
-  return templates.render(conv.lang, `reply/${conv.channel}`, { client_name: conv.clientName, body });
-}
-
-async function askWithin(deps: PipelineDeps, answerer: Answerer, req: Omit<Parameters<Answerer["answer"]>[0], "signal">): Promise<AnswerResult> {
-  return answerer.answer({ ...req, signal: AbortSignal.timeout(deps.llmTimeoutMs) });
+function renderReply(templates: Templates, lang: Language, channel: "email" | "line", clientName: string, body: string): string {
+  return templates.render(lang, `reply/${channel}`, { client_name: clientName, body });
 }
 
 function modelFailure(err: unknown, budgetMs: number): string {
@@ -198,7 +236,7 @@ async function sendAnswer(deps: PipelineDeps, conv: Conversation, reply: string,
 
 async function holdDraft(deps: PipelineDeps, conv: Conversation, draft: string, why: string, matter: MatterFacts | null): Promise<Outcome> {
   const ack = deps.templates.render(conv.lang, "fallback/review", {});
-  const how = await deliver(deps, conv, renderReply(deps.templates, conv, ack));
+  const how = await deliver(deps, conv, renderReply(deps.templates, conv.lang, conv.channel, conv.clientName, ack));
   await postNote(deps.odoo, conv.ticket.id, `Draft answer awaiting approval — ${why}\n\n${draft}\n\nThe client was told a person will reply (${sentOn(how)}).`);
   await writeTicket(deps.odoo, conv.ticket.id, { lexreply_state: "draft", lexreply_draft: draft, lexreply_case_id: matter?.id ?? false });
   deps.log.info({ ticketId: conv.ticket.id, delivery: how }, "answer held as draft");
@@ -219,7 +257,7 @@ async function escalate(
   draft?: string,
 ): Promise<Outcome> {
   const { ticket } = conv;
-  const holding = renderReply(deps.templates, conv, deps.templates.render(conv.lang, `fallback/${fallback}`, {}));
+  const holding = renderReply(deps.templates, conv.lang, conv.channel, conv.clientName, deps.templates.render(conv.lang, `fallback/${fallback}`, {}));
   let state: TicketState = "escalated";
   let delivered: string;
   let how: Outcome["delivery"];
