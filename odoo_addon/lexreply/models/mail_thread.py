@@ -1,0 +1,74 @@
+import logging
+import re
+
+from odoo import api, models
+
+_logger = logging.getLogger(__name__)
+
+AUTO_PRECEDENCE = {"bulk", "junk", "auto_reply"}
+
+
+def is_auto_reply(message):
+    """True for out-of-office replies and other machine-sent mail.
+
+    Odoo 18 files those like any client email (it only drops multipart/report
+    bounces), so LexReply must not answer them: RFC 3834 ``Auto-Submitted``
+    (anything but ``no``), the de-facto ``X-Autoreply`` / ``X-Autorespond`` and
+    ``Precedence: bulk/junk/auto_reply``.
+    """
+    auto_submitted = (message.get("Auto-Submitted") or "").strip().lower()
+    if auto_submitted and not auto_submitted.startswith("no"):
+        return True
+    if message.get("X-Autoreply") is not None or message.get("X-Autorespond") is not None:
+        return True
+    precedence = (message.get("Precedence") or "").strip().lower()
+    return precedence in AUTO_PRECEDENCE
+
+
+_VERDICT_RE = re.compile(r"\b(dmarc|dkim|spf)\s*=\s*([a-z]+)", re.IGNORECASE)
+
+
+def sender_auth_verdict(message):
+    """``pass``, ``fail`` or ``none`` from the receiving server's Authentication-Results.
+
+    Only the topmost header is used: it is the one our own receiving server
+    added; lower ones come from hops the sender controls.
+    dmarc=fail, or dkim=fail together with spf=fail -> ``fail``;
+    dmarc=pass -> ``pass``; absent or inconclusive -> ``none``.
+    """
+    headers = message.get_all("Authentication-Results") or []
+    if not headers:
+        return "none"
+    results = {}
+    for method, result in _VERDICT_RE.findall(str(headers[0])):
+        results.setdefault(method.lower(), result.lower())
+    if results.get("dmarc") == "fail":
+        return "fail"
+    if results.get("dkim") == "fail" and results.get("spf") == "fail":
+        return "fail"
+    if results.get("dmarc") == "pass":
+        return "pass"
+    return "none"
+
+
+class MailThread(models.AbstractModel):
+    _inherit = "mail.thread"
+
+    @api.model
+    def _message_route_process(self, message, message_dict, routes):
+        """Look at the raw headers while they are still at hand.
+
+        The verdicts travel in the context to the ticket's ``message_new`` /
+        ``message_update`` (sender authentication) and to the automation
+        (auto-replies start no answer)."""
+        ctx = {"lexreply_sender_auth": sender_auth_verdict(message)}
+        if is_auto_reply(message):
+            ctx["lexreply_skip_ask"] = True
+            _logger.info(
+                "LexReply: message %s from %s is an automatic reply; it is filed but not answered",
+                message_dict.get("message_id"),
+                message_dict.get("email_from"),
+            )
+        return super(MailThread, self.with_context(**ctx))._message_route_process(
+            message, message_dict, routes
+        )

@@ -1,0 +1,84 @@
+from odoo import fields, models
+from odoo.exceptions import AccessError
+
+LINE_FIELDS = {"lexreply_line_user_id", "lexreply_line_verified_at"}
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    lexreply_line_user_id = fields.Char(
+        string="LINE user ID",
+        copy=False,
+        index=True,
+        readonly=True,
+        help="Set by LexReply when the client completes the LINE linking flow.",
+    )
+    lexreply_line_verified_at = fields.Datetime(
+        string="LINE linked on", copy=False, readonly=True
+    )
+    lexreply_case_ids = fields.One2many("legal.case", "partner_id", string="Matters")
+    lexreply_case_count = fields.Integer(
+        compute="_compute_lexreply_case_count", string="Matter count"
+    )
+
+    _sql_constraints = [
+        (
+            "lexreply_line_user_id_uniq",
+            "unique(lexreply_line_user_id)",
+            "This LINE account is already linked to another contact.",
+        ),
+    ]
+
+    def _compute_lexreply_case_count(self):
+        Case = self.env["legal.case"]
+        if not Case.has_access("read"):
+            self.lexreply_case_count = 0
+            return
+        for partner in self:
+            partner.lexreply_case_count = Case.search_count(
+                [("partner_id", "child_of", partner.commercial_partner_id.id)]
+            )
+
+    def _lexreply_may_write_line_fields(self):
+        return (
+            self.env.su
+            or self.env.user.has_group("base.group_system")
+            or self.env.user.has_group("lexreply.group_lexreply_integration")
+        )
+
+    def _lexreply_check_write(self, vals):
+        if self.env.su:
+            return
+        if LINE_FIELDS & set(vals) and not self._lexreply_may_write_line_fields():
+            raise AccessError(
+                self.env._("Only LexReply may change the LINE identity of a contact.")
+            )
+        user = self.env.user
+        if user.has_group("lexreply.group_lexreply_integration") and not user.has_group(
+            "base.group_system"
+        ):
+            extra = set(vals) - LINE_FIELDS
+            if extra:
+                raise AccessError(
+                    self.env._(
+                        "The LexReply integration user may only write the LINE fields "
+                        "of a contact, not: %(fields)s",
+                        fields=", ".join(sorted(extra)),
+                    )
+                )
+
+    def write(self, vals):
+        self._lexreply_check_write(vals)
+        return super().write(vals)
+
+    def action_lexreply_view_cases(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Matters"),
+            "res_model": "legal.case",
+            "view_mode": "list,kanban,form",
+            "domain": [("partner_id", "child_of", self.commercial_partner_id.id)],
+            "context": {"default_partner_id": self.id},
+        }

@@ -1,0 +1,1 @@
+from . import lexreply_bot_key_wizard
