@@ -71,8 +71,9 @@ export function checkAnswer(answer: string, claimed: { case_numbers: string[]; d
   }
   const mentions = [...findDates(answer), ...claimed.dates.flatMap((d) => findDates(d).length ? findDates(d) : [{ text: d, value: "invalid" }])];
   for (const { text, value } of mentions) {
-    const ok = value.startsWith("--") ? [...known.dates].some((d) => d.endsWith(value.slice(1))) : known.dates.has(value);
-    if (ok) grounded.add(value);
+    // A date written without its year stands for the matter's date with that month and day.
+    const matches = value.startsWith("--") ? [...known.dates].filter((d) => d.endsWith(value.slice(1))) : known.dates.has(value) ? [value] : [];
+    if (matches.length) matches.forEach((d) => grounded.add(d));
     else problems.push(`date "${text}" does not appear in the matter's facts`);
   }
   if (answer.trim() === "") problems.push("the answer is empty");
