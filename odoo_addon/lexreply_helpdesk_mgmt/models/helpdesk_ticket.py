@@ -1,0 +1,22 @@
+from odoo import api, fields, models
+
+
+class HelpdeskTicket(models.Model):
+    """OCA helpdesk_mgmt ticket + the LexReply mixin (all logic lives there)."""
+
+    _name = "helpdesk.ticket"
+    _inherit = ["lexreply.ticket.mixin", "helpdesk.ticket"]
+    _lexreply_team_model = "helpdesk.ticket.team"
+
+    lexreply_open = fields.Boolean(
+        string="Open",
+        compute="_compute_lexreply_open",
+        store=True,
+        index=True,
+        help="The ticket is not in a closed stage.",
+    )
+
+    @api.depends("stage_id", "stage_id.closed")
+    def _compute_lexreply_open(self):
+        for ticket in self:
+            ticket.lexreply_open = not ticket.stage_id.closed
