@@ -224,17 +224,19 @@ class LexReplyTicketMixin(models.AbstractModel):
             or user.has_group("lexreply.group_lexreply_integration")
         ):
             return
-        first = self.env["mail.message"].sudo().search(
-            [("model", "=", self._name), ("res_id", "=", self.id), ("message_id", "!=", False)],
+        # Thread it like Odoo's own notifications: References = parent + this one.
+        parent = message_sudo.parent_id or self.env["mail.message"].sudo().search(
+            [("model", "=", self._name), ("res_id", "=", self.id), ("id", "!=", message_sudo.id)],
             order="id asc",
             limit=1,
         )
         references = " ".join(
-            ref for ref in (first.message_id, message_sudo.message_id) if ref and ref != "False"
+            ref for ref in (parent.message_id, message_sudo.message_id) if ref
         )
-        subject = message_sudo.subject or self.env._(
-            "Re: %(subject)s", subject=self.display_name
-        )
+        subject = message_sudo.subject
+        if not subject and hasattr(self, "_message_compute_subject"):
+            subject = self._message_compute_subject()
+        subject = " ".join((subject or message_sudo.record_name or "").splitlines())
         self.env["mail.mail"].sudo().create(
             {
                 "mail_message_id": message_sudo.id,
