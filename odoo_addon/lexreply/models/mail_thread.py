@@ -69,6 +69,13 @@ class MailThread(models.AbstractModel):
                 message_dict.get("message_id"),
                 message_dict.get("email_from"),
             )
+        # Odoo marks a fresh alias "valid" after its first record; let that
+        # bookkeeping run as superuser so the integration user (the sidecar's
+        # IMAP path calls message_process over RPC) needs no right on mail.alias.
+        routes = [
+            (model, thread_id, custom_values, user_id, alias.sudo() if alias else alias)
+            for model, thread_id, custom_values, user_id, alias in (routes or [])
+        ]
         return super(MailThread, self.with_context(**ctx))._message_route_process(
             message, message_dict, routes
         )
