@@ -69,6 +69,7 @@ export class RpcServer {
   readonly calls: OdooCall[] = [];
   latencyMs: number;
   private down = false;
+  private port = 0;
   private readonly sockets = new Set<Socket>();
   private readonly http = createServer((req, res) => void this.handle(req, res));
 
@@ -78,7 +79,6 @@ export class RpcServer {
   ) {
     this.latencyMs = opts.latencyMs;
     this.http.on("connection", (socket) => {
-      if (this.down) return socket.destroy();
       this.sockets.add(socket);
       socket.on("close", () => this.sockets.delete(socket));
     });
@@ -89,18 +89,28 @@ export class RpcServer {
       this.http.once("error", reject);
       this.http.listen(this.opts.port, this.opts.host, () => resolve());
     });
-    const { port } = this.http.address() as AddressInfo;
-    return `http://${this.opts.host.includes(":") ? `[${this.opts.host}]` : this.opts.host}:${port}`;
+    this.port = (this.http.address() as AddressInfo).port;
+    return `http://${this.opts.host.includes(":") ? `[${this.opts.host}]` : this.opts.host}:${this.port}`;
   }
 
-  /** Like a stopped Odoo: open connections are cut and new ones closed unanswered. */
+  /**
+   * Like a stopped Odoo: the port stops listening (ECONNREFUSED) and open connections are cut.
+   * Back up, it listens on the same port again (binding an IP literal is synchronous).
+   */
   setDown(down: boolean): void {
+    if (down === this.down) return;
     this.down = down;
-    if (down) for (const s of this.sockets) s.destroy();
+    if (down) {
+      this.http.close();
+      for (const s of this.sockets) s.destroy();
+    } else {
+      this.http.listen(this.port, this.opts.host);
+    }
   }
 
   close(): Promise<void> {
     for (const s of this.sockets) s.destroy();
+    if (this.down) return Promise.resolve();
     return new Promise((resolve) => this.http.close(() => resolve()));
   }
 

@@ -12,6 +12,7 @@ export interface SampleCase {
   partnerId: number;
   paralegalUid: number;
   lawyerUid: number;
+  /** Newest first, the order Odoo gives `update_ids` in. */
   visibleUpdateIds: number[];
   internalUpdateIds: number[];
 }
@@ -128,10 +129,12 @@ export function seedSampleFirm(store: OdooStore, opts: { today?: Date } = {}): S
   ): SampleCase => {
     const id = store.create("legal.case", { ...vals, partner_id: owner.partnerId, paralegal_id: who.paralegal, user_id: who.lawyer });
     owner.caseIds.push(id);
-    const made = updates.map(([offset, summary, visible]) => ({
-      id: store.create("legal.case.update", { case_id: id, date: d(offset), summary, client_visible: visible }),
-      visible,
-    }));
+    const made = updates
+      .map(([offset, summary, visible]) => ({
+        id: store.create("legal.case.update", { case_id: id, date: d(offset), summary, client_visible: visible }),
+        visible,
+      }))
+      .reverse();
     if (vals.closed_date) store.write("legal.case", [id], { write_date: `${vals.closed_date} 10:00:00` });
     return {
       id,
