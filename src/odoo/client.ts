@@ -15,6 +15,12 @@ export interface OdooSettings {
 
 type Kwargs = Record<string, unknown>;
 
+/** Per-call state for the transport: json-rpc-2.0 flattens a send failure into a generic error, so it is kept here. */
+interface CallParams {
+  signal: AbortSignal;
+  failure?: OdooUnavailableError;
+}
+
 // Only these can be repeated after a timeout without risk of doing the work twice.
 const READ_METHODS = new Set(["read", "search", "search_read", "search_count", "web_read", "web_search_read", "fields_get", "name_search"]);
 
@@ -31,7 +37,7 @@ function transportError(err: unknown, url: string, timeoutMs: number): OdooUnava
 
 /** Odoo's external API over `/jsonrpc` (`common.authenticate`, `object.execute_kw`). */
 export class OdooClient {
-  private readonly rpc: JSONRPCClient<{ signal: AbortSignal }>;
+  private readonly rpc: JSONRPCClient<CallParams>;
   private uid: number | undefined;
   private login$: Promise<number> | undefined;
   /** Round trips made (login included), for the benchmarks and the tests. */
@@ -42,20 +48,20 @@ export class OdooClient {
     private readonly log?: Logger,
   ) {
     const endpoint = new URL("/jsonrpc", settings.url).toString();
-    this.rpc = new JSONRPCClient(async (payload, { signal }) => {
-      let res: Response;
+    this.rpc = new JSONRPCClient(async (payload, params) => {
       try {
-        res = await fetch(endpoint, {
+        const res = await fetch(endpoint, {
           method: "POST",
           headers: { "content-type": "application/json" },
           body: JSON.stringify(payload),
-          signal,
+          signal: params.signal,
         });
+        if (!res.ok) throw new OdooUnavailableError(`Odoo at ${settings.url} answered HTTP ${res.status}`, true);
+        this.rpc.receive(await res.json());
       } catch (err) {
-        throw transportError(err, settings.url, settings.timeoutMs);
+        params.failure = err instanceof OdooUnavailableError ? err : transportError(err, settings.url, settings.timeoutMs);
+        throw params.failure;
       }
-      if (!res.ok) throw new OdooUnavailableError(`Odoo at ${settings.url} answered HTTP ${res.status}`, true);
-      this.rpc.receive(await res.json());
     });
   }
 
@@ -65,9 +71,11 @@ export class OdooClient {
 
   private async call(service: string, method: string, args: unknown[]): Promise<unknown> {
     this.calls++;
+    const params: CallParams = { signal: AbortSignal.timeout(this.settings.timeoutMs) };
     try {
-      return await this.rpc.request("call", { service, method, args }, { signal: AbortSignal.timeout(this.settings.timeoutMs) });
+      return await this.rpc.request("call", { service, method, args }, params);
     } catch (err) {
+      if (params.failure) throw params.failure;
       if (err instanceof JSONRPCErrorException) {
         const data = (err.data ?? {}) as { name?: string; message?: string; debug?: string };
         throw new OdooError(data.name ?? "odoo.exceptions.UserError", data.message ?? err.message, data.debug);

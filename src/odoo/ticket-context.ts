@@ -21,7 +21,7 @@ const CASE_SPEC = {
   user_id: { fields: { name: {} } },
   update_ids: { fields: UPDATE_SPEC },
 };
-const PARTNER_SPEC = {
+export const PARTNER_SPEC = {
   name: {},
   email: {},
   lang: {},
@@ -64,7 +64,7 @@ const caseSchema = z.object({
   user_id: orNull(z.object({ id: z.number(), name: z.string() })),
   update_ids: z.array(updateSchema),
 });
-const partnerSchema = z.object({
+export const partnerSchema = z.object({
   id: z.number(),
   name: orNull(z.string()),
   email: orNull(z.string()),

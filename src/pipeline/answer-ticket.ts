@@ -129,10 +129,11 @@ export async function composeAnswer(deps: PipelineDeps, q: Question, beforeModel
   const started = Date.now();
   const request = { ...prompt, lang, facts, matter: choice.matter };
   let result: AnswerResult;
+  const budget = AbortSignal.timeout(deps.llmTimeoutMs);
   try {
-    result = await deps.answerer.answer({ ...request, signal: AbortSignal.timeout(deps.llmTimeoutMs) });
+    result = await deps.answerer.answer({ ...request, signal: budget });
   } catch (err) {
-    const why = modelFailure(err, deps.llmTimeoutMs);
+    const why = budget.aborted ? `the model did not answer within ${deps.llmTimeoutMs} ms` : modelFailure(err);
     deps.log.warn({ err: why }, "model step failed");
     if (!deps.fallbackAnswerer) return { lang, facts, prompt, plan: { kind: "escalate", fallback: "busy", why, matter: choice.matter } };
     result = await deps.fallbackAnswerer.answer({ ...request, signal: AbortSignal.timeout(deps.llmTimeoutMs) });
@@ -199,11 +200,8 @@ function renderReply(templates: Templates, lang: Language, channel: "email" | "l
   return templates.render(lang, `reply/${channel}`, { client_name: clientName, body });
 }
 
-function modelFailure(err: unknown, budgetMs: number): string {
-  const e = err as { name?: string; status?: number; message?: string };
-  if (e.name === "TimeoutError" || e.name === "APIUserAbortError" || e.name === "AbortError" || e.name === "APIConnectionTimeoutError") {
-    return `the model did not answer within ${budgetMs} ms`;
-  }
+function modelFailure(err: unknown): string {
+  const e = err as { status?: number; message?: string };
   if (e.status) return `the model service answered HTTP ${e.status}: ${e.message ?? ""}`.trim();
   return `the model step failed: ${e.message ?? String(err)}`;
 }

@@ -9,8 +9,10 @@ export function healthRoutes(odoo: OdooClient): Router {
   });
   router.get("/readyz", async (_req, res) => {
     try {
+      // version() reaches Odoo every time; the login is cached after the first success.
+      const { server_version } = await odoo.version();
       const uid = await odoo.authenticate();
-      res.json({ status: "ready", odoo: { db: odoo.db, uid } });
+      res.json({ status: "ready", odoo: { db: odoo.db, uid, version: server_version } });
     } catch (err) {
       res.status(503).json({ status: "not ready", odoo: (err as Error).message });
     }
