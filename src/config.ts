@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { imapUrlSchema } from "./channels/email/imap-settings.js";
 
 const optionalUrl = z.url().optional();
 const intFrom = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
@@ -43,7 +44,11 @@ const baseSchema = z
     LINE_REPLY_TOKEN_TTL_MS: intFrom(50_000, 1_000),
     LINE_RATE_LIMIT_PER_HOUR: intFrom(20, 1),
 
-    IMAP_URL: z.string().regex(/^imaps?:\/\//, "must start with imap:// or imaps://").optional(),
+    /** Taken apart by the e-mail channel; checked here so a bad one stops the start with the others. */
+    IMAP_URL: z
+      .string()
+      .superRefine((url, ctx) => imapUrlSchema.safeParse(url).error?.issues.forEach((i) => ctx.addIssue({ code: "custom", message: i.message })))
+      .optional(),
     IMAP_POLL_MS: intFrom(30_000, 1_000),
     SMTP_URL: z.string().regex(/^smtps?:\/\//, "must start with smtp:// or smtps://").optional(),
     SMTP_FROM: z.string().optional(),

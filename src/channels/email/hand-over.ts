@@ -1,0 +1,33 @@
+import { OdooError, OdooUnavailableError } from "../../odoo/errors.js";
+import type { OdooClient } from "../../odoo/client.js";
+
+/** Odoo's gateway for one raw message: `mail.thread.message_process(model, message)`. */
+export type MessageProcess = (raw: string) => Promise<unknown>;
+
+/**
+ * What became of one message handed to Odoo, in the terms of DESIGN "IMAP mailbox":
+ * - `accepted`: an id, `false` (a Message-ID Odoo already has) or `null` (its loop detection dropped it): flag `\Seen`;
+ * - `unreachable`: Odoo could not be reached, or answered something we cannot read: leave unseen, try at the next scan;
+ * - `refused`: Odoo raised on this message: move it to the error folder with the reason.
+ */
+export type HandOver = { kind: "accepted"; ticketId: number | false | null } | { kind: "unreachable"; reason: string } | { kind: "refused"; reason: string };
+
+/** The ticket model's gateway over `execute_kw`; Odoo encodes a `str` message to UTF-8 bytes and parses those. */
+export function odooMessageProcess(odoo: Pick<OdooClient, "executeKw">, model = "helpdesk.ticket"): MessageProcess {
+  return (raw) => odoo.executeKw("mail.thread", "message_process", [model, raw]);
+}
+
+export async function handOver(messageProcess: MessageProcess, raw: string): Promise<HandOver> {
+  let result: unknown;
+  try {
+    result = await messageProcess(raw);
+  } catch (err) {
+    if (err instanceof OdooError) return { kind: "refused", reason: err.message };
+    // Unreachable, a timeout, a refused login (fixed by an operator, not by moving the mail): all retried later.
+    const reason = err instanceof OdooUnavailableError ? err.message : `unexpected error: ${String((err as Error)?.message ?? err)}`;
+    return { kind: "unreachable", reason };
+  }
+  if (result === false || result === null || (typeof result === "number" && Number.isInteger(result))) return { kind: "accepted", ticketId: result };
+  // Flagging on an answer we do not understand could lose the message; leaving it unseen cannot.
+  return { kind: "unreachable", reason: `Odoo answered message_process with ${JSON.stringify(result)?.slice(0, 80)}, not an id, false or null` };
+}
