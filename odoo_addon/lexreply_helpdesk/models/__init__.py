@@ -1,0 +1,4 @@
+from . import helpdesk_ticket
+from . import helpdesk_team
+from . import legal_case
+from . import res_config_settings

@@ -1,0 +1,19 @@
+from odoo import fields, models
+
+from odoo.addons.lexreply.models.lexreply_ticket_mixin import POLICIES
+
+
+class HelpdeskTeam(models.Model):
+    _inherit = "helpdesk.team"
+
+    lexreply_enabled = fields.Boolean(
+        string="LexReply answers",
+        default=True,
+        help="Ask LexReply to answer the clients' messages on this team's tickets.",
+    )
+    lexreply_policy = fields.Selection(
+        POLICIES,
+        string="Answer policy",
+        help="How LexReply's answers go out for this team. Empty: the default "
+        "policy of the LexReply settings.",
+    )
