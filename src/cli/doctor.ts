@@ -1,0 +1,57 @@
+import type { Config } from "../config.js";
+import { errorText, fail, ok, type Check, type CheckResult } from "./checks/check.js";
+import { odooChecks } from "./checks/odoo.js";
+import { imapCheck, lineCheck, modelCheck, smtpCheck } from "./checks/services.js";
+import { openEnvironment, readConfig } from "./environment.js";
+import { CliError, println, type CliIO } from "./io.js";
+
+const MARK = { ok: "✔", fail: "✘", skip: "–" } as const;
+
+function print(io: CliIO, name: string, r: CheckResult): void {
+  println(io.stdout, `${MARK[r.status]} ${name}: ${r.detail}`);
+  if (r.status === "fail") println(io.stdout, `    fix: ${r.fix}`);
+}
+
+/** Runs the checks in order; one whose prerequisite failed or was skipped is skipped and says why. */
+async function runChecks(io: CliIO, checks: Check[]): Promise<number> {
+  const passed = new Set<string>();
+  let failures = 0;
+  for (const check of checks) {
+    const r: CheckResult =
+      check.needs && !passed.has(check.needs) ? { status: "skip", detail: `not checked: needs "${check.needs}" first` } : await check.run().catch((err) => fail(errorText(err), "see the message above"));
+    if (r.status === "ok") passed.add(check.name);
+    if (r.status === "fail") failures++;
+    print(io, check.name, r);
+  }
+  return failures;
+}
+
+function configSummary(config: Config): string {
+  const odoo = config.sandbox ? "sandbox mode: no ODOO_URL, checking the built-in stand-in with the sample firm" : `Odoo ${config.ODOO_URL} database "${config.ODOO_DB}"`;
+  const model = config.llmMode === "templates" ? "template-only answers" : `model ${config.LLM_MODEL}`;
+  return `${odoo}; ${model}`;
+}
+
+/** `lexreply doctor`: every setting and connection in turn; exit 1 on any ✘. */
+export async function doctorCommand(io: CliIO): Promise<number> {
+  let config: Config;
+  try {
+    config = readConfig(io);
+  } catch (err) {
+    if (!(err instanceof CliError)) throw err;
+    for (const line of err.message.split("\n").filter((l) => l.startsWith("configuration: "))) {
+      print(io, "configuration", fail(line.slice("configuration: ".length), "set it as .env.example describes"));
+    }
+    println(io.stdout, "\n✘ the configuration must be fixed before anything else can be checked");
+    return 1;
+  }
+  print(io, "configuration", ok(configSummary(config)));
+  const env = await openEnvironment(io);
+  try {
+    const failures = await runChecks(io, [...odooChecks(env.core.odoo), modelCheck(config, env.core.answerer), lineCheck(config), imapCheck(config), smtpCheck(config)]);
+    println(io.stdout, failures ? `\n✘ ${failures} problem${failures > 1 ? "s" : ""} to fix` : "\n✔ all checks passed");
+    return failures ? 1 : 0;
+  } finally {
+    await env.close();
+  }
+}
