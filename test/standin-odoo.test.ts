@@ -306,6 +306,13 @@ describe("Odoo stand-in", () => {
       assert.equal(standin.store.row("helpdesk.ticket", ticket)!.lexreply_state, "answering");
     });
 
+    it("puts a new LINE ticket in the LINE team and refuses dates not in Odoo's format", async () => {
+      const id = await kw<number>("helpdesk.ticket", "create", [{ name: "LINE 詢問", description: "<p>進度？</p>", lexreply_channel: "line", partner_id: firm.clients.meiling.partnerId }]);
+      assert.equal(standin.store.row("helpdesk.ticket", id)!.team_id, firm.teams.clientService);
+      assert.match(standin.store.row("helpdesk.ticket", id)!.number as string, /^HT\d{5}$/);
+      await rejects(kw("helpdesk.ticket", "write", [[id], { lexreply_asked_at: "2026-11-28T10:00:00Z" }]), "builtins.ValueError");
+    });
+
     it("rolls back a failed call as a whole", async () => {
       const before = standin.store.rows("legal.case.update").length;
       await rejects(
@@ -337,6 +344,23 @@ describe("Odoo stand-in", () => {
       assert.equal(standin.store.row("mail.activity", id(theirs))!.user_id, firm.users.paralegal);
       assert.equal(standin.store.row("mail.activity", id(theirs))!.date_deadline, "2026-12-31");
       await rejects(kw("helpdesk.ticket", "activity_schedule", [[ticket], "mail.no_such_type"]), "builtins.ValueError");
+    });
+
+    it("queues Odoo's email for a comment: to the client, or to partner_email on a ticket without partner; never for a note", async () => {
+      const outgoing = () => standin.store.searchRead("mail.mail", [], ["recipient_ids", "email_to", "references", "mail_message_id"]);
+      const ticket = firm.tickets.zhimingEmail;
+      await kw("helpdesk.ticket", "message_post", [[ticket.id]], { body: "備註", message_type: "comment", subtype_xmlid: "mail.mt_note" });
+      assert.equal(outgoing().length, 0);
+      await kw("helpdesk.ticket", "message_post", [[ticket.id]], { body: "您好", message_type: "comment", subtype_xmlid: "mail.mt_comment" });
+      const [toClient] = outgoing();
+      assert.deepEqual(toClient!.recipient_ids, [firm.clients.zhiming.partnerId]);
+      const first = standin.store.row("mail.message", ticket.messageId)!.message_id as string;
+      const reply = standin.store.row("mail.message", toClient!.mail_message_id as number)!.message_id as string;
+      assert.equal(toClient!.references, `${first} ${reply}`);
+
+      const anonymous = await kw<number>("mail.thread", "message_process", ["helpdesk.ticket", rawMail({ From: "Stranger <stranger@example.net>", Subject: "hi", "Message-ID": "<a1@example.net>" }, "hi")]);
+      await kw("helpdesk.ticket", "message_post", [[anonymous]], { body: "我們已收到", message_type: "comment", subtype_xmlid: "mail.mt_comment" });
+      assert.equal(outgoing()[0]!.email_to, "Stranger <stranger@example.net>");
     });
 
     it("fires onClientMessage for a client's message and not for a note or the bot's comment", async () => {
@@ -394,6 +418,16 @@ describe("Odoo stand-in", () => {
       const id = await process(rawMail({ From: firm.clients.meiling.email as string, Subject: "不在辦公室", "Message-ID": "<oof@example.tw>", "Auto-Submitted": "auto-replied" }, "我目前不在辦公室。"));
       assert.equal(typeof id, "number");
       assert.deepEqual(fired, []);
+    });
+
+    it("routes a bounce nowhere and answers false, as message_route does", async () => {
+      const before = standin.store.rows("helpdesk.ticket").length;
+      const report = rawMail(
+        { From: "Mail Delivery System <MAILER-DAEMON@mx.example.net>", Subject: "Undelivered Mail", "Message-ID": "<b1@mx.example.net>", "Content-Type": 'multipart/report; report-type=delivery-status; boundary="b"' },
+        "--b\r\nContent-Type: text/plain\r\n\r\nCould not deliver.\r\n--b--",
+      );
+      assert.equal(await process(report), false);
+      assert.equal(standin.store.rows("helpdesk.ticket").length, before);
     });
 
     it("can be made to refuse a message or drop it as a loop", async () => {

@@ -1,6 +1,6 @@
 import { SIGNATURE_HEADER, signBody } from "../../http/signature.js";
 import type { ClientMessageEvent } from "./index.js";
-import { TICKET_MODEL } from "./mail.js";
+import { TICKET_MODEL } from "./models.js";
 import { odooNow } from "./store.js";
 
 /** How long the addon's post-commit hook waits for the sidecar (DESIGN.md: keep it ≤ 2 s). */

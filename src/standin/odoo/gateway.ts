@@ -3,7 +3,8 @@ import { XMLID } from "./base-data.js";
 import type { Env } from "./env.js";
 import { valueError } from "./errors.js";
 import { plaintextToHtml } from "./html.js";
-import { createMessage, TICKET_MODEL, type PostCommit } from "./mail.js";
+import { createMessage, type PostCommit } from "./mail.js";
+import { TICKET_MODEL } from "./models.js";
 import { odooNow, type OdooStore, type Vals } from "./store.js";
 
 /** What a test makes the gateway do with the next messages: refuse one, or drop it as a mail loop. */
@@ -28,6 +29,13 @@ function isAutoSubmitted(mail: Email): boolean {
     header(mail, "x-autorespond") !== undefined ||
     (precedence !== undefined && ["bulk", "auto_reply", "junk", "list"].includes(precedence))
   );
+}
+
+/** `message_route` hands a delivery report to the bounce handler and routes it nowhere. */
+function isBounce(mail: Email): boolean {
+  const type = header(mail, "content-type")?.split(";")[0]?.trim().toLowerCase();
+  const from = mail.from && "address" in mail.from ? (mail.from.address ?? "") : "";
+  return type === "multipart/report" || from.split("@")[0]?.toLowerCase() === "mailer-daemon";
 }
 
 /** The receiving server's verdict, as the addon records it from `Authentication-Results`. */
@@ -56,8 +64,8 @@ export function parseMail(raw: unknown): Promise<Email> {
 /**
  * `mail.thread.message_process(model, message, custom_values=None, ...)` as Odoo's gateway with
  * OCA helpdesk_mgmt does it: de-duplicate by Message-ID, thread by In-Reply-To/References, else
- * create a ticket (`message_new`). Returns the record id, `false` for a known Message-ID, `null`
- * when loop detection drops the message.
+ * create a ticket (`message_new`). Returns the record id, `false` for a known Message-ID or a
+ * bounce (filed nowhere), `null` when loop detection drops the message.
  */
 export function messageProcess(
   env: Env,
@@ -75,6 +83,7 @@ export function messageProcess(
   if (verdict === "loop") return null;
   if (verdict !== "accept") throw valueError(verdict.refuse);
   if (mail.messageId && store.search("mail.message", [["message_id", "=", mail.messageId]]).length) return false;
+  if (isBounce(mail)) return false;
 
   const address = mail.from && "address" in mail.from ? (mail.from.address ?? "") : "";
   const matches = address ? partnersWithEmail(store, address) : [];

@@ -2,6 +2,8 @@ import { XMLID } from "./base-data.js";
 import type { Env } from "./env.js";
 import { valueError } from "./errors.js";
 import { escapedParagraph } from "./html.js";
+import { TICKET_MODEL } from "./models.js";
+import { queueOutgoingMail } from "./outgoing-mail.js";
 import type { OdooStore, Vals } from "./store.js";
 import { odooNow } from "./store.js";
 
@@ -16,7 +18,7 @@ export interface PostCommit {
   clientMessages: ClientMessage[];
 }
 
-export const TICKET_MODEL = "helpdesk.ticket";
+
 
 export interface NewMessage {
   model: string;
@@ -72,6 +74,7 @@ export function createMessage(store: OdooStore, m: NewMessage, after: PostCommit
     },
     uid,
   );
+  queueOutgoingMail(store, store.row("mail.message", id)!);
   if (firesOnMessageReceived(store, m)) after.clientMessages.push({ ticketId: m.resId, messageId: id });
   return id;
 }

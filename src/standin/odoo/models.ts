@@ -35,6 +35,8 @@ const active = bool("Active", true);
 
 const byName = (_s: OdooStore, row: Row) => String(row.name ?? "");
 
+export const TICKET_MODEL = "helpdesk.ticket";
+
 export const CASE_STATES = ["intake", "in_progress", "waiting_court", "hearing_scheduled", "settled", "closed"] as const;
 export const CASE_TYPES = [
   "family",
@@ -76,6 +78,15 @@ function ticketPolicy(store: OdooStore, row: Row): string {
 
 function nextTicketNumber(store: OdooStore): string {
   return `HT${String(store.nextSequence("helpdesk.ticket")).padStart(5, "0")}`;
+}
+
+/** The addon's ticket `create`: a LINE ticket without a team goes to `lexreply.line_team_id`, else the first enabled team. */
+function lineTicketTeam(store: OdooStore, vals: Record<string, unknown>): Record<string, unknown> {
+  if (vals.lexreply_channel !== "line" || vals.team_id) return vals;
+  const param = Number(store.getParam("lexreply.line_team_id"));
+  const team =
+    (param && store.row("helpdesk.ticket.team", param)?.id) || store.search("helpdesk.ticket.team", [["lexreply_enabled", "=", true]], { limit: 1 })[0];
+  return team ? { ...vals, team_id: team } : vals;
 }
 
 function userPartnerField(field: string) {
@@ -186,6 +197,7 @@ const models: ModelDef[] = [
     userAccess: ["read", "write", "create"],
     // The addon lets the integration user write only LexReply's own fields on a ticket.
     userWritable: (field) => field.startsWith("lexreply_") || field === "message_main_attachment_id",
+    prepareCreate: lineTicketTeam,
     mailThread: true,
     fields: {
       number: char("Ticket number", { default: nextTicketNumber }),
@@ -241,6 +253,23 @@ const models: ModelDef[] = [
       date: datetime("Date"),
       message_id: char("Message-Id"),
       attachment_ids: m2m("ir.attachment", "Attachments"),
+    },
+  },
+  {
+    // Odoo's outgoing mail queue: what a comment would email, and to whom.
+    name: "mail.mail",
+    description: "Outgoing Mails",
+    order: "id desc",
+    displayName: (_s, row) => String(row.subject || ""),
+    userAccess: [],
+    fields: {
+      mail_message_id: m2o("mail.message", "Message", { required: true }),
+      subject: char("Subject"),
+      body_html: html("Body"),
+      email_to: char("To"),
+      recipient_ids: m2m("res.partner", "To (Partners)"),
+      references: text("References"),
+      state: selection("Status", ["outgoing", "sent", "exception", "cancel"], "outgoing"),
     },
   },
   {

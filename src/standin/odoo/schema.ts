@@ -35,6 +35,8 @@ export interface ModelDef {
   userWritable?: (field: string) => boolean;
   /** ir.rule for non-administrators: which rows they may see at all. */
   userRule?: (row: Row) => boolean;
+  /** Vals a model's `create` override adds before the row is written. */
+  prepareCreate?: (store: OdooStore, vals: Record<string, unknown>) => Record<string, unknown>;
   /** Inherits mail.thread, so message_post/activity_schedule work on it. */
   mailThread?: boolean;
   /** Has `parent_id`, so `child_of`/`parent_of` walk it. */

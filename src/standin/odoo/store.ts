@@ -127,8 +127,9 @@ export class OdooStore {
     return this.transaction(() => this.insert(model, vals, uid));
   }
 
-  private insert(model: string, vals: Vals, uid: number): number {
+  private insert(model: string, given: Vals, uid: number): number {
     const def = this.model(model);
+    const vals = def.prepareCreate ? def.prepareCreate(this, given) : given;
     const id = (this.lastId.get(model) ?? 0) + 1;
     this.lastId.set(model, id);
     const now = odooNow();
@@ -202,7 +203,16 @@ export class OdooStore {
       case "boolean":
         return Boolean(value);
       case "integer":
+        if (!Number.isInteger(Number(value))) throw valueError(`invalid literal for int() with base 10: ${JSON.stringify(value)}`);
         return Number(value);
+      case "date":
+      case "datetime": {
+        // Odoo's server formats; an ISO "T" or a timezone is refused like fields.Date/Datetime do.
+        const format = field.type === "date" ? /^\d{4}-\d{2}-\d{2}$/ : /^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?$/;
+        if (typeof value !== "string" || !format.test(value))
+          throw valueError(`time data ${JSON.stringify(value)} does not match format '${field.type === "date" ? "%Y-%m-%d" : "%Y-%m-%d %H:%M:%S"}'`);
+        return field.type === "datetime" && value.length === 10 ? `${value} 00:00:00` : value;
+      }
       default:
         return String(value);
     }
