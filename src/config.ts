@@ -43,6 +43,8 @@ const baseSchema = z
     /** A reply token is good for about a minute; past this age the answer is pushed instead. */
     LINE_REPLY_TOKEN_TTL_MS: intFrom(50_000, 1_000),
     LINE_RATE_LIMIT_PER_HOUR: intFrom(20, 1),
+    /** LINE events handed to Odoo at once (one at a time per LINE user, so each client's order is kept). */
+    LINE_INTAKE_CONCURRENCY: intFrom(8, 1),
 
     /** Taken apart by the e-mail channel; checked here so a bad one stops the start with the others. */
     IMAP_URL: z

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig, type Config } from "./config.js";
 import { createLogger, type Logger } from "./logger.js";
 import { buildSidecar, combineChannels, type SidecarConfig, type SidecarParts, type ChannelPlugins } from "./sidecar.js";
 import { signedAskCaller, startOdooStandin } from "./standin/odoo/index.js";
+import { lineChannel } from "./channels/line/index.js";
 import { emailChannel } from "./channels/email/index.js";
 
 function loadOrExit(): Config {
@@ -32,6 +33,7 @@ async function sandboxOdoo(config: Config, log: Logger): Promise<{ config: Sidec
 function channels(config: SidecarConfig, core: SidecarParts, log: Logger): ChannelPlugins {
   const list: ChannelPlugins[] = [];
   void core;
+  if (config.LINE_CHANNEL_SECRET) list.push(lineChannel(config, core, log));
   if (!config.LINE_CHANNEL_SECRET) log.info("LINE channel off: LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN are not set");
   if (!config.IMAP_URL) log.info("IMAP mailbox off: IMAP_URL is not set (mail to the helpdesk alias still works through Odoo)");
   if (!config.SMTP_URL || !config.STAFF_EMAIL) log.info("staff e-mail off: SMTP_URL and STAFF_EMAIL are not both set (activities in Odoo still are)");

@@ -1,0 +1,61 @@
+import { createHash } from "node:crypto";
+import type { LineDelivery } from "../../pipeline/answer-ticket.js";
+import type { LineApi } from "./line-api.js";
+import type { LineMetrics } from "./metrics.js";
+import type { ReplyTokens } from "./reply-tokens.js";
+import { batches, splitText } from "./split-text.js";
+
+/**
+ * `X-Line-Retry-Key` must be a UUID; deriving it from what is sent makes a retried send (a repeated job,
+ * a repeated /line/deliver, a retried outbox event) carry the same key, so LINE delivers it once.
+ */
+export function retryKey(seed: string): string {
+  const h = createHash("sha256").update(seed).digest("hex");
+  const variant = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+export const digest = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 16);
+
+export interface SendOptions {
+  /** A fresh, unused reply token, if there is one. */
+  replyToken?: string;
+  /** Names this send: the same seed for the same send, different for anything else. */
+  seed: string;
+}
+
+/** Carries one plain text to one LINE user: split to LINE's limits, by reply while it can, else by push. */
+export class LineSender {
+  constructor(
+    private readonly api: LineApi,
+    private readonly metrics: LineMetrics,
+  ) {}
+
+  async send(userId: string, text: string, opts: SendOptions): Promise<"reply" | "push"> {
+    const groups = batches(splitText(text));
+    let first = 0;
+    if (opts.replyToken && groups.length > 0 && (await this.api.reply(opts.replyToken, groups[0]!))) {
+      this.metrics.replies.inc();
+      first = 1;
+    }
+    for (let i = first; i < groups.length; i++) {
+      const outcome = await this.api.push(userId, groups[i]!, retryKey(`${opts.seed}#${i}`));
+      if (outcome === "sent") this.metrics.pushes.inc();
+    }
+    return first === 1 && groups.length === 1 ? "reply" : "push";
+  }
+}
+
+/**
+ * The pipeline's way to a LINE user: the reply token of the message being answered while it is younger
+ * than `ttlMs` (LINE guarantees about a minute), otherwise a push.
+ */
+export function lineDelivery(sender: LineSender, tokens: ReplyTokens, ttlMs: number, now: () => number = Date.now): LineDelivery {
+  return {
+    async send({ ticketId, messageId, lineUserId }, text) {
+      const replyToken = tokens.claim(messageId, lineUserId, now() - ttlMs, now());
+      const method = await sender.send(lineUserId, text, { replyToken, seed: `ticket:${ticketId}:message:${messageId}:${digest(text)}` });
+      return { method };
+    },
+  };
+}
