@@ -67,3 +67,15 @@ class TestLegalCase(TransactionCase):
         self.assertEqual(contact.lexreply_case_count, 1, "a contact sees its company's matters")
         action = contact.action_lexreply_view_cases()
         self.assertEqual(self.env["legal.case"].search(action["domain"]), case)
+
+    def test_zh_tw_translation(self):
+        self.env["res.lang"]._activate_lang("zh_TW")
+        self.env["ir.module.module"]._load_module_terms(["lexreply"], ["zh_TW"], overwrite=True)
+        Case = self.env["legal.case"].with_context(lang="zh_TW")
+        info = Case.fields_get(["case_type", "internal_note", "number"])
+        self.assertEqual(info["number"]["string"], "案號")
+        self.assertEqual(dict(info["case_type"]["selection"])["family"], "家事")
+        self.assertEqual(info["internal_note"]["string"], "內部備註")
+        self.assertEqual(
+            self.env.ref("lexreply.menu_lexreply_root").with_context(lang="zh_TW").name, "案件"
+        )
