@@ -107,6 +107,11 @@ describe("Odoo stand-in", () => {
       assert.equal(answer.error?.data.name, "psycopg2.OperationalError");
     });
 
+    it("answers 400 to a body that is not sent as JSON", async () => {
+      const res = await fetch(`${standin.url}/jsonrpc`, { method: "POST", body: JSON.stringify({ jsonrpc: "2.0", method: "call", params: {}, id: 1 }) });
+      assert.equal(res.status, 400);
+    });
+
     it("serves GET /web/health", async () => {
       const res = await fetch(`${standin.url}/web/health`);
       assert.equal(res.status, 200);
@@ -133,6 +138,7 @@ describe("Odoo stand-in", () => {
       try {
         const res = await fetch(`${other.url}/jsonrpc`, {
           method: "POST",
+          headers: { "content-type": "application/json" },
           body: JSON.stringify({ jsonrpc: "2.0", method: "call", params: { service: "common", method: "login", args: ["lexreply", "lexreply-bot", "k3y"] }, id: 1 }),
         });
         assert.equal(((await res.json()) as RpcAnswer).result, other.store.userByLogin("lexreply-bot"));

@@ -122,6 +122,9 @@ export class RpcServer {
     const path = (req.url ?? "").split("?")[0];
     if (req.method === "GET" && path === "/web/health") return send(res, 200, { status: "pass" });
     if (req.method !== "POST" || path !== "/jsonrpc") return send(res, 404, { error: "Not Found" });
+    // Odoo dispatches a type="json" route only for a JSON body; anything else is a 400 before any RPC.
+    if (!/^application\/(json|json-rpc)\b/i.test(req.headers["content-type"] ?? ""))
+      return send(res, 400, { error: "Request inferred type is compatible with ['http'] but /jsonrpc is type=json" });
     let body: { id?: unknown; params?: { service?: unknown; method?: unknown; args?: unknown } };
     try {
       body = JSON.parse(raw);
