@@ -3,6 +3,7 @@ import { ConfigError, loadConfig, type Config } from "./config.js";
 import { createLogger, type Logger } from "./logger.js";
 import { buildSidecar, combineChannels, type SidecarConfig, type SidecarParts, type ChannelPlugins } from "./sidecar.js";
 import { signedAskCaller, startOdooStandin } from "./standin/odoo/index.js";
+import { sandboxChannel } from "./sandbox/plugin.js";
 import { lineChannel } from "./channels/line/index.js";
 import { emailChannel } from "./channels/email/index.js";
 
@@ -32,6 +33,7 @@ async function sandboxOdoo(config: Config, log: Logger): Promise<{ config: Sidec
 /** The channels this deployment has settings for; each one that is off says so once. */
 function channels(config: SidecarConfig, core: SidecarParts, log: Logger): ChannelPlugins {
   const list: ChannelPlugins[] = [];
+  if (config.sandbox) list.push(sandboxChannel(config, core, log));
   void core;
   if (config.LINE_CHANNEL_SECRET) list.push(lineChannel(config, core, log));
   if (!config.LINE_CHANNEL_SECRET) log.info("LINE channel off: LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN are not set");

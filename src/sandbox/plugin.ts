@@ -1,0 +1,30 @@
+import { ADMIN_PASSWORD } from "../standin/odoo/index.js";
+import type { Logger } from "../logger.js";
+import { OdooClient } from "../odoo/client.js";
+import type { Config } from "../config.js";
+import type { ChannelPlugins, SidecarParts } from "../sidecar.js";
+import { AnswerObserver } from "./answer-observer.js";
+import { SandboxFirm } from "./firm.js";
+import { LineRecorder } from "./line-recorder.js";
+import { sandboxRoutes } from "./routes.js";
+import { SandboxSession } from "./session.js";
+
+/** How long the page waits for an answer beyond the model's own budget. */
+const PAGE_SLACK_MS = 15_000;
+
+/**
+ * Sandbox mode's page at `/sandbox`. Only for the built-in stand-in: it acts as the stand-in's
+ * administrator to post questions as clients, and keeps LINE texts to itself when no LINE channel is configured.
+ */
+export function sandboxChannel(config: Pick<Config, "LINE_CHANNEL_ACCESS_TOKEN" | "LLM_TIMEOUT_MS">, core: SidecarParts, log: Logger): ChannelPlugins {
+  const admin = new OdooClient({ ...core.odoo.settings, login: "admin", apiKey: ADMIN_PASSWORD }, log);
+  const firm = new SandboxFirm(admin);
+  const observer = new AnswerObserver();
+  // The pipeline returns only its outcome; observing the answerer lets the page show the facts and prompt it was given.
+  core.pipeline.answerer = observer.wrap(core.pipeline.answerer);
+  if (core.pipeline.fallbackAnswerer) core.pipeline.fallbackAnswerer = observer.wrap(core.pipeline.fallbackAnswerer);
+  const line = config.LINE_CHANNEL_ACCESS_TOKEN ? null : new LineRecorder();
+  const session = new SandboxSession({ firm, jobs: core.jobs, observer, line, timeoutMs: config.LLM_TIMEOUT_MS + PAGE_SLACK_MS });
+  log.info(line ? "sandbox page at /sandbox; LINE answers are kept on the page, sent to no one" : "sandbox page at /sandbox; LINE answers go through the configured LINE channel");
+  return { routes: [sandboxRoutes({ firm, session, answererName: core.answerer.name })], ...(line ? { line } : {}) };
+}

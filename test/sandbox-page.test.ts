@@ -1,0 +1,63 @@
+import assert from "node:assert/strict";
+import request from "supertest";
+import { loadConfig } from "../src/config.js";
+import { createLogger } from "../src/logger.js";
+import { sandboxChannel } from "../src/sandbox/plugin.js";
+import { startHarness, type Harness } from "./helpers/harness.js";
+
+/** The sandbox page in-process: the form posts a question, the real /ask pipeline answers it. */
+describe("sandbox page (no browser)", () => {
+  let h: Harness;
+  const sandboxConfig = loadConfig({ LLM_MODE: "templates", LLM_TIMEOUT_MS: "3000" });
+
+  before(async () => {
+    h = await startHarness({ LLM_MODE: "templates" }, (core) => sandboxChannel(sandboxConfig, core, createLogger("fatal")));
+  });
+  after(() => h.close());
+
+  const ask = (client: number, channel: "line" | "email", question: string, team = h.firm.teams.clientService) =>
+    request(h.app).post("/sandbox").type("form").send({ client: String(client), channel, team: String(team), question });
+
+  it("shows the sample firm's clients and teams", async () => {
+    const res = await request(h.app).get("/sandbox").expect(200).expect("content-type", /html/);
+    assert.match(res.text, /陳美玲 · meiling\.chen@example\.tw · LINE linked/);
+    assert.match(res.text, /Emily Carter/);
+    assert.match(res.text, /Review Desk \(policy review\)/);
+    assert.match(res.text, /template-only answerer/);
+  });
+
+  it("answers 陳美玲 on LINE: the reply, the chatter note, the facts and the verdict, and LINE reached no one", async () => {
+    const res = await ask(h.firm.clients.meiling.partnerId, "line", "我的離婚案件進度如何？").expect(200);
+    assert.match(res.text, /<pre class="reply" id="client-reply">陳美玲 您好，\n您的案件 2026-FAM-0012/);
+    assert.match(res.text, /on LINE \(kept by the sandbox, sent to no one\)/);
+    assert.match(res.text, /id="state">sent</);
+    assert.match(res.text, /internal note<\/p>\s*<pre class="note">Answer sent on LINE by reply:/);
+    assert.match(res.text, /✔ passed/);
+    assert.match(res.text, /<strong>2026-FAM-0012<\/strong>/);
+    assert.doesNotMatch(res.text, /張國強|180,000/, "the internal note never reaches the page");
+  });
+
+  it("answers by e-mail with the comment Odoo would mail, and escapes what the client typed", async () => {
+    const res = await ask(h.firm.clients.emily.partnerId, "email", "How is my contract <b>review</b> going?").expect(200);
+    assert.match(res.text, /by e-mail \(the comment Odoo mails to the client\)/);
+    assert.match(res.text, /Dear Emily Carter,\n+Your matter 2026-CON-0003/);
+    assert.match(res.text, /How is my contract &lt;b&gt;review&lt;\/b&gt; going\?/);
+    assert.doesNotMatch(res.text, /<b>review<\/b>/);
+  });
+
+  it("under the review policy shows the draft for the paralegal and the acknowledgement for the client", async () => {
+    const res = await ask(h.firm.clients.zhiming.partnerId, "email", "工程款案件進度？", h.firm.teams.reviewDesk).expect(200);
+    assert.match(res.text, /id="state">draft</);
+    assert.match(res.text, /承辦人員確認後會盡快回覆您/);
+    assert.match(res.text, /Draft answer awaiting approval/);
+  });
+
+  it("explains, rather than fails, a LINE question from a client who never linked LINE", async () => {
+    const res = await ask(h.firm.clients.emily.partnerId, "line", "Any news?").expect(422);
+    assert.match(res.text, /has not linked a LINE account/);
+  });
+
+  it("rejects a form without a question", async () => {
+    await ask(h.firm.clients.meiling.partnerId, "line", "  ").expect(400);
+  });
+});
