@@ -2,7 +2,7 @@ import { Env, type OdooContext } from "./env.js";
 import { accessDenied, accessError, OdooError, recordsetText, valueError } from "./errors.js";
 import { messageProcess, parseMail, type GatewayFilter } from "./gateway.js";
 import { activitySchedule, messagePost, type PostCommit } from "./mail.js";
-import { fieldOf, allFieldNames } from "./schema.js";
+import { allFieldNames, fieldOf, MAGIC_FIELDS } from "./schema.js";
 import type { OdooStore, Vals } from "./store.js";
 import { webRead, webSearchRead, type Specification } from "./web-read.js";
 
@@ -73,7 +73,7 @@ function fieldsGet(env: Env, model: string, attributes: string[] | undefined): R
       type: f.type,
       string: f.string,
       required: !!f.required,
-      readonly: !!f.compute || ["id", "display_name", "create_date", "write_date", "create_uid", "write_uid"].includes(name),
+      readonly: !!f.compute || name in MAGIC_FIELDS,
       ...("relation" in f ? { relation: f.relation } : {}),
       ...(f.type === "selection" ? { selection: f.selection.map((v) => [v, v]) } : {}),
     };

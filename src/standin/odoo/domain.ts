@@ -188,7 +188,10 @@ export class DomainEvaluator {
       const next = down
         ? this.store.rows(model).filter((r) => r.parent_id === id).map((r) => r.id)
         : [this.store.row(model, id)?.parent_id].filter((p): p is number => typeof p === "number");
-      for (const n of next) if (!family.has(n)) family.add(n) && queue.push(n);
+      for (const n of next.filter((n) => !family.has(n))) {
+        family.add(n);
+        queue.push(n);
+      }
     }
     return family;
   }

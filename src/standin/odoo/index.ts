@@ -1,3 +1,7 @@
+/**
+ * A faithful in-memory stand-in for Odoo 18 with helpdesk_mgmt and the LexReply addon, speaking
+ * Odoo's JSON-RPC over real HTTP: the test suite's Odoo, and `npm start`'s sandbox Odoo.
+ */
 import { BOT_LOGIN, DEFAULT_BOT_PASSWORD } from "./base-data.js";
 import type { GatewayFilter } from "./gateway.js";
 import type { ClientMessage } from "./mail.js";
