@@ -151,10 +151,6 @@ describe("LINE channel, end to end (sidecar + Odoo stand-in + model stand-in + L
 
   before(async () => {
     odoo = await startOdooStandin({ seed: (store) => void (firm = seedSampleFirm(store)) });
-    // Workaround: the stand-in does not put a new LINE ticket in the team named by lexreply.line_team_id
-    // (the addon does), so the ticket would fall back to the default policy "review". The sample firm's
-    // LINE team answers automatically; the default policy says so here.
-    odoo.store.setParam("lexreply.default_policy", "auto");
     odoo.onClientMessage((e) => signedAskCaller(askTarget, ASK_SECRET)(e));
     model = await new FakeOpenAI().start();
     line = await new FakeLinePlatform().start();
@@ -280,6 +276,26 @@ describe("LINE channel, end to end (sidecar + Odoo stand-in + model stand-in + L
     const answer = await until("his answer", () => line.textsFor(uid).slice(4).find((t) => CASE_NUMBER.test(t)));
     const own = odoo.store.searchRead("legal.case", [["partner_id", "=", zhiming.partnerId]], ["number"]).map((c) => c.number);
     assert.ok(own.includes(CASE_NUMBER.exec(answer)![0]), `answered with one of his own matters: ${answer}`);
+  });
+
+  it("without SMTP, mails the code through Odoo to the partner's own address", async () => {
+    const uid = "U8888888888888888888888888888888b";
+    const emily = firm.clients.emily;
+    odoo.store.write("res.partner", [emily.partnerId], { lexreply_line_user_id: false });
+    line.profiles.set(uid, { displayName: "Emily", language: "en" });
+    const noSmtp = await startSidecar({ SMTP_URL: "" });
+    await webhook(noSmtp, [events.text(uid, emily.email as string)]);
+    await until("the code-sent notice", () => line.textsFor(uid).length === 1);
+    assert.match(line.textsFor(uid)[0]!, /6-digit code is on its way/);
+    const mail = await until("Odoo's queued mail", () =>
+      odoo.store.searchRead("mail.mail", [], ["recipient_ids", "body_html"]).find((m) => (m.recipient_ids as number[]).includes(emily.partnerId) && /\d{6}/.test(String(m.body_html))),
+    );
+    const code = /\b(\d{6})\b/.exec(String(mail.body_html))![1]!;
+    await webhook(noSmtp, [events.text(uid, code)]);
+    await until("the linked notice", () => line.textsFor(uid).length === 2);
+    assert.equal(odoo.store.row("res.partner", emily.partnerId)!.lexreply_line_user_id, uid);
+    await noSmtp.stop();
+    askTarget = main.url;
   });
 
   it("locks linking after five wrong codes; the right code no longer works", async () => {

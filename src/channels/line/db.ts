@@ -47,6 +47,14 @@ CREATE TABLE IF NOT EXISTS link_requests (
   locked_until INTEGER
 );
 
+-- Every message batch delivered, by its X-Line-Retry-Key: a repeated send skips what already arrived,
+-- including what went out by reply (which has no retry key at LINE).
+CREATE TABLE IF NOT EXISTS sent_batches (
+  retry_key TEXT PRIMARY KEY,
+  method TEXT NOT NULL CHECK (method IN ('reply', 'push')),
+  sent_at INTEGER NOT NULL
+);
+
 -- Approved drafts pushed through /line/deliver, so a repeated call delivers and records nothing twice.
 CREATE TABLE IF NOT EXISTS approved_deliveries (
   delivery_key TEXT PRIMARY KEY,

@@ -3,6 +3,7 @@ import type { LineDelivery } from "../../pipeline/answer-ticket.js";
 import type { LineApi } from "./line-api.js";
 import type { LineMetrics } from "./metrics.js";
 import type { ReplyTokens } from "./reply-tokens.js";
+import type { SentBatches } from "./sent-batches.js";
 import { batches, splitText } from "./split-text.js";
 
 /**
@@ -24,25 +25,37 @@ export interface SendOptions {
   seed: string;
 }
 
-/** Carries one plain text to one LINE user: split to LINE's limits, by reply while it can, else by push. */
+/**
+ * Carries one plain text to one LINE user: split to LINE's limits, by reply while it can, else by push.
+ * Each batch is logged once delivered, so sending the same thing again (same seed) delivers nothing twice.
+ */
 export class LineSender {
   constructor(
     private readonly api: LineApi,
+    private readonly sent: SentBatches,
     private readonly metrics: LineMetrics,
   ) {}
 
   async send(userId: string, text: string, opts: SendOptions): Promise<"reply" | "push"> {
-    const groups = batches(splitText(text));
-    let first = 0;
-    if (opts.replyToken && groups.length > 0 && (await this.api.reply(opts.replyToken, groups[0]!))) {
+    const methods: ("reply" | "push")[] = [];
+    for (const [i, messages] of batches(splitText(text)).entries()) {
+      const key = retryKey(`${opts.seed}#${i}`);
+      const method = this.sent.method(key) ?? (await this.deliver(userId, messages, key, i === 0 ? opts.replyToken : undefined));
+      methods.push(method);
+    }
+    return methods.length > 0 && methods.every((m) => m === "reply") ? "reply" : "push";
+  }
+
+  private async deliver(userId: string, messages: string[], key: string, replyToken: string | undefined): Promise<"reply" | "push"> {
+    let method: "reply" | "push" = "push";
+    if (replyToken && (await this.api.reply(replyToken, messages))) {
       this.metrics.replies.inc();
-      first = 1;
+      method = "reply";
+    } else if ((await this.api.push(userId, messages, key)) === "sent") {
+      this.metrics.pushes.inc();
     }
-    for (let i = first; i < groups.length; i++) {
-      const outcome = await this.api.push(userId, groups[i]!, retryKey(`${opts.seed}#${i}`));
-      if (outcome === "sent") this.metrics.pushes.inc();
-    }
-    return first === 1 && groups.length === 1 ? "reply" : "push";
+    this.sent.record(key, method);
+    return method;
   }
 }
 

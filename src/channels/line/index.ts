@@ -14,6 +14,7 @@ import { lineMetrics } from "./metrics.js";
 import { Outbox } from "./outbox.js";
 import { RateLimit } from "./rate-limit.js";
 import { ReplyTokens } from "./reply-tokens.js";
+import { SentBatches } from "./sent-batches.js";
 import { webhookRoutes } from "./webhook-route.js";
 import { OutboxWorker } from "./worker.js";
 
@@ -29,7 +30,8 @@ export function lineChannel(config: SidecarConfig, core: SidecarParts, log: Logg
   const db = openLineDb(config.DATA_DIR);
   const metrics = lineMetrics();
   const api = lineApi({ channelAccessToken, apiBaseUrl: config.LINE_API_BASE_URL, dataApiBaseUrl: config.LINE_DATA_API_BASE_URL });
-  const sender = new LineSender(api, metrics);
+  const sent = new SentBatches(db);
+  const sender = new LineSender(api, sent, metrics);
   const tokens = new ReplyTokens(db);
   const outbox = new Outbox(db);
   const mailer = config.SMTP_URL
@@ -56,6 +58,7 @@ export function lineChannel(config: SidecarConfig, core: SidecarParts, log: Logg
     prune: () => {
       outbox.prune();
       tokens.prune();
+      sent.prune();
     },
   });
   log.info({ dataDir: config.DATA_DIR, linkCodesBy: config.SMTP_URL ? "smtp" : "odoo mail" }, "LINE channel on: POST /line/webhook, POST /line/deliver");
