@@ -135,3 +135,24 @@ class TestLexReplySecurity(TransactionCase):
         self.assertEqual(updates, self.visible)
         with self.assertRaises(AccessError):
             self.other_case.with_user(portal).read(["name"])
+
+    def test_staff_rights_on_matters(self):
+        case = self.env["legal.case"].with_user(self.paralegal).create(
+            {"name": "New intake", "partner_id": self.client.id, "case_type": "labor"}
+        )
+        case.write({"state": "in_progress", "internal_note": "<p>conflict check done</p>"})
+        with self.assertRaises(AccessError):
+            case.unlink()
+        case.with_user(self.lawyer).unlink()
+        with self.assertRaises(AccessError):
+            self.env["legal.case"].with_user(self.staff).create(
+                {"name": "x", "partner_id": self.client.id}
+            )
+        # other internal staff may read matters, not their internal note
+        self.assertEqual(self.case.with_user(self.staff).client_summary, "Hearing set.")
+
+    def test_bot_posts_on_partner(self):
+        message = self.client.with_user(self.bot).message_post(
+            body="LINE linking code sent", message_type="comment", subtype_xmlid="mail.mt_note"
+        )
+        self.assertEqual(message.author_id, self.bot.partner_id)
