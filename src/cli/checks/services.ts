@@ -26,17 +26,17 @@ export function modelCheck(config: Config, answerer: Answerer): Check {
         });
         return ok(`${config.LLM_MODEL} answered at ${where} as ${res.model} in ${Date.now() - started} ms`);
       } catch (err) {
-        return fail(`${config.LLM_MODEL} at ${where}: ${errorText(err)}`, modelFix(err));
+        return fail(`${config.LLM_MODEL} at ${where}: ${errorText(err)}`, modelFix(err, config.OPENAI_API));
       }
     },
   };
 }
 
-function modelFix(err: unknown): string {
+function modelFix(err: unknown, api: Config["OPENAI_API"]): string {
   const status = (err as { status?: number }).status;
   if (status === 401 || status === 403) return "OPENAI_API_KEY was refused: set a valid key (on Azure, the resource's key)";
   if (status === 404)
-    return "the model name was not accepted: set LLM_MODEL to a model your endpoint serves (on Azure, the deployment name); the gpt-5 family is announced for retirement on 2026-12-11";
+    return `the model name was not accepted: set LLM_MODEL to a model your endpoint serves (on Azure, the deployment name; the gpt-5 family is announced for retirement on 2026-12-11)${api === "responses" ? ", or, if the server has no Responses API, set OPENAI_API=chat" : ""}`;
   if (status === 400 || status === 422) return "the server rejected the request: a server without the Responses API needs OPENAI_API=chat; one without Structured Outputs cannot be used";
   if (status) return "the model service answered with an error: retry, or check the provider's status page";
   if ((err as Error).name === "MalformedAnswerError") return "the server answered without the structured JSON the pipeline needs: use a model that supports Structured Outputs (json_schema)";
