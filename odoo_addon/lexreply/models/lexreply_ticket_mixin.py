@@ -148,12 +148,22 @@ class LexReplyTicketMixin(models.AbstractModel):
 
     @api.model_create_multi
     def create(self, vals_list):
-        if "team_id" in self._fields:
-            for vals in vals_list:
-                if vals.get("lexreply_channel") == "line" and not vals.get("team_id"):
-                    team = self._lexreply_default_line_team()
-                    if team:
-                        vals["team_id"] = team.id
+        # Tickets the integration user creates (LINE, or mail it hands to the
+        # gateway) must not be auto-assigned to it: nobody would see them.
+        by_bot = "user_id" in self._fields and self.env.user.has_group(
+            "lexreply.group_lexreply_integration"
+        )
+        for vals in vals_list:
+            if by_bot and not vals.get("user_id"):
+                vals["user_id"] = False
+            if (
+                "team_id" in self._fields
+                and vals.get("lexreply_channel") == "line"
+                and not vals.get("team_id")
+            ):
+                team = self._lexreply_default_line_team()
+                if team:
+                    vals["team_id"] = team.id
         return super().create(vals_list)
 
     def write(self, vals):

@@ -355,6 +355,16 @@ class TestLexReplyTicket(TransactionCase):
         first_enabled = self.env["helpdesk.ticket.team"].search([("lexreply_enabled", "=", True)], limit=1)
         self.assertEqual(other.team_id, first_enabled)
 
+    def test_bot_never_assigned(self):
+        self.env.company.helpdesk_mgmt_ticket_auto_assign = True
+        ticket = self.Ticket.with_user(self.bot).create(
+            {"name": "LINE", "description": "<p>x</p>", "partner_id": self.client.id, "lexreply_channel": "line"}
+        )
+        self.assertFalse(ticket.user_id)
+        raw, _ = self._raw_mail('"Stranger" <stranger.assign@example.net>')
+        ticket = self.Ticket.browse(self._process(raw, user=self.bot))
+        self.assertFalse(ticket.user_id)
+
     def test_bot_writes_only_lexreply_fields(self):
         ticket = self._ticket().with_user(self.bot)
         ticket.write({"lexreply_state": "answering", "lexreply_draft": "draft", "lexreply_case_id": self.case.id})
