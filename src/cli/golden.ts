@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { z } from "zod";
+import { CliError } from "./io.js";
 
 const DAY_MS = 86_400_000;
 
@@ -32,7 +33,12 @@ const goldenSchema = z.object({
 export type GoldenItem = z.output<typeof itemSchema>;
 export type GoldenSet = z.output<typeof goldenSchema>;
 
-export class GoldenSetError extends Error {}
+/** A golden set that cannot be read: exit 2, like any other unusable input. */
+export class GoldenSetError extends CliError {
+  constructor(message: string) {
+    super(message, 2);
+  }
+}
 
 /** Reads and checks a golden set, with `{today±N}` resolved against `today`. */
 export function loadGoldenSet(path: string, today = new Date()): GoldenSet {

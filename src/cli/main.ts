@@ -1,6 +1,9 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { GoldenSetError } from "./golden.js";
+import { askCommand } from "./ask.js";
+import { doctorCommand } from "./doctor.js";
+import { evalCommand } from "./eval.js";
 import { CliError, println, processIO, type CliIO } from "./io.js";
+import { templatesCheckCommand } from "./templates-check.js";
 
 const positiveInt = (v: string) => {
   const n = Number(v);
@@ -9,8 +12,6 @@ const positiveInt = (v: string) => {
 };
 
 const ENV_NOTE = "\nReads the same environment variables as the sidecar (.env.example). Without ODOO_URL it runs against a built-in Odoo stand-in with the sample firm.";
-
-// Each command loads the sidecar (OpenAI and LINE SDKs, ...) only when it runs, so `--help` answers at once.
 
 /** The command tree; each action stores its exit code so `main` can return it (tests run it in-process). */
 function program(io: CliIO, done: (code: number) => void): Command {
@@ -24,7 +25,7 @@ function program(io: CliIO, done: (code: number) => void): Command {
     .command("doctor")
     .description("check every setting and connection in turn: ✔ or ✘ with the fix; exit 1 on any ✘")
     .addHelpText("after", ENV_NOTE)
-    .action(async () => done(await (await import("./doctor.js")).doctorCommand(io)));
+    .action(async () => done(await doctorCommand(io)));
 
   root
     .command("ask")
@@ -35,7 +36,7 @@ function program(io: CliIO, done: (code: number) => void): Command {
     .addOption(new Option("--channel <channel>", "reply as on this channel (with --partner)").choices(["email", "line"]).default("email"))
     .addOption(new Option("--policy <policy>", "team policy to decide under (with --partner; a ticket uses its own)").choices(["auto", "review", "auto_if_grounded"]).default("auto"))
     .addHelpText("after", `\nExamples:\n  lexreply ask --ticket 42\n  lexreply ask --partner meiling.chen@example.tw "我的案件進度如何？"${ENV_NOTE}`)
-    .action(async (question: string | undefined, opts) => done(await (await import("./ask.js")).askCommand(io, question, opts)));
+    .action(async (question: string | undefined, opts) => done(await askCommand(io, question, opts)));
 
   root
     .command("eval")
@@ -44,7 +45,7 @@ function program(io: CliIO, done: (code: number) => void): Command {
     .option("--json", "print the results as JSON", false)
     .addOption(new Option("--policy <policy>", "decide every answer under this policy instead of each set's own").choices(["auto", "review", "auto_if_grounded"]))
     .addHelpText("after", `\nThe golden set format is in docs/cli.md.${ENV_NOTE}`)
-    .action(async (files: string[], opts) => done(await (await import("./eval.js")).evalCommand(io, files, opts)));
+    .action(async (files: string[], opts) => done(await evalCommand(io, files, opts)));
 
   root
     .command("templates")
@@ -52,7 +53,7 @@ function program(io: CliIO, done: (code: number) => void): Command {
     .command("check")
     .description("render every template in DIR against the sample firm and report each one that fails; exit 1 on any failure")
     .argument("<dir>", "the firm's templates folder (the same layout as templates/)")
-    .action(async (dir: string) => done(await (await import("./templates-check.js")).templatesCheckCommand(io, dir)));
+    .action(async (dir: string) => done(await templatesCheckCommand(io, dir)));
 
   return root;
 }
@@ -65,9 +66,9 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     return code;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
-    if (err instanceof CliError || err instanceof GoldenSetError) {
+    if (err instanceof CliError) {
       println(io.stderr, `lexreply: ${err.message}`);
-      return err instanceof CliError ? err.exitCode : 2;
+      return err.exitCode;
     }
     println(io.stderr, `lexreply: ${(err as Error).message}`);
     return 1;
