@@ -155,14 +155,16 @@ describe("odoo addon (static)", function () {
         `${m.name}: empty access file`,
       );
       for (const row of m.access) {
-        const [owner, local] = row.model.includes(".") ? row.model.split(".", 2) : [m.name, row.model];
-        let candidates: Set<string>;
-        if (ours.has(owner)) candidates = visible(owner);
-        else candidates = KNOWN_ODOO_MODELS;
-        const found = [...candidates].some((model) => asXmlid(model) === local);
-        if (!found) problems.push(`${m.name}: ${row.id} names ${row.model}, defined nowhere we know`);
-        if (ours.has(owner) && owner !== m.name && !visible(m.name).has([...candidates].find((x) => asXmlid(x) === local) ?? "")) {
-          problems.push(`${m.name}: ${row.id} names ${row.model} of a module it does not depend on`);
+        const dot = row.model.indexOf(".");
+        const owner = dot >= 0 ? row.model.slice(0, dot) : m.name;
+        const local = dot >= 0 ? row.model.slice(dot + 1) : row.model;
+        if (ours.has(owner)) {
+          // one of our modules: it must define the model, and this module must depend on it
+          const model = [...visible(owner)].find((x) => asXmlid(x) === local);
+          if (!model) problems.push(`${m.name}: ${row.id} names ${row.model}, which ${owner} does not define`);
+          else if (!visible(m.name).has(model)) problems.push(`${m.name}: ${row.id} names ${row.model} of a module it does not depend on`);
+        } else if (![...KNOWN_ODOO_MODELS].some((x) => asXmlid(x) === local)) {
+          problems.push(`${m.name}: ${row.id} names ${row.model}, not a model we know`);
         }
       }
     }
