@@ -129,8 +129,10 @@ describe("lexreply CLI", function () {
       assert.match(r.stderr, /eval \[33\/33\] en-16/, "progress, one line per question when stderr is not a terminal");
     });
 
-    it("--json gives the same totals for machines; a model that invents a date is counted and exits 1", async () => {
-      const json = JSON.parse((await lexreply(["eval", "--json", files[1]!], TEMPLATES)).stdout);
+    it("--json gives the totals for machines (--sample-firm despite ODOO_URL); a model that invents a date is counted and exits 1", async () => {
+      const run = await lexreply(["eval", "--json", "--sample-firm", files[1]!], { ...env, ...TEMPLATES });
+      assert.match(run.stderr, /not using ODOO_URL: using a built-in Odoo stand-in with the sample firm/);
+      const json = JSON.parse(run.stdout);
       assert.equal(json.totals.items, 16);
       assert.equal(json.totals.inventedFacts, 0);
       assert.equal(json.items[0].id, "en-01");

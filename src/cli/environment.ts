@@ -54,7 +54,7 @@ export async function openEnvironment(io: CliIO, opts: { sampleFirm?: boolean } 
   const config = readConfig(io);
   const log = cliLogger(io);
   const sample = config.sandbox || opts.sampleFirm ? await sampleFirmConfig(config) : null;
-  if (sample && config.sandbox) println(io.stderr, "lexreply: no ODOO_URL set: using a built-in Odoo stand-in with the sample firm");
+  if (sample) println(io.stderr, `lexreply: ${config.sandbox ? "no ODOO_URL set: using" : "not using ODOO_URL: using"} a built-in Odoo stand-in with the sample firm`);
   const sidecarConfig = sample?.config ?? (config as SidecarConfig);
   const core = buildCore(sidecarConfig, log);
   return { config: sidecarConfig, core, log, standin: sample?.standin ?? null, close: async () => void (await sample?.standin.close()) };

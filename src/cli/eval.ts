@@ -12,6 +12,21 @@ export interface EvalOptions {
   json: boolean;
   /** Overrides each golden set's own policy. */
   policy?: Policy;
+  /** Questions in flight at once (a model answers in seconds; the order of the table is kept). */
+  concurrency: number;
+  /** Use the built-in sample firm even when ODOO_URL is set: the shipped golden sets are about it. */
+  sampleFirm: boolean;
+}
+
+/** `fn` over `items` with at most `limit` running at once; results in the items' order. */
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < items.length; i = next++) results[i] = await fn(items[i]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 /** Progress on stderr: a bar on a terminal, one line per question otherwise (CI logs, pipes). */
@@ -36,21 +51,23 @@ async function runItem(env: CliEnvironment, item: GoldenItem, policy: Policy): P
 export async function evalCommand(io: CliIO, files: string[], opts: EvalOptions): Promise<number> {
   const sets = files.map((f) => loadGoldenSet(f));
   const items = sets.flatMap((s) => s.items.map((item) => ({ item, policy: opts.policy ?? s.policy })));
-  const results = await withEnvironment(io, async (env) => {
-    const bar = progress(io, items.length);
-    const out: ItemResult[] = [];
-    try {
-      for (const { item, policy } of items) {
-        const result = scoreItem(item, await runItem(env, item, policy));
-        out.push(result);
-        bar.step(result);
+  const results = await withEnvironment(
+    io,
+    async (env) => {
+      const bar = progress(io, items.length);
+      try {
+        return await mapLimit(items, opts.concurrency, async ({ item, policy }) => {
+          const result = scoreItem(item, await runItem(env, item, policy));
+          bar.step(result);
+          return result;
+        });
+      } finally {
+        bar.stop();
+        println(io.stderr, `eval: answerer ${env.core.answerer.name}, ${sets.map((s) => `${s.name} (${opts.policy ?? s.policy})`).join(", ")}`);
       }
-    } finally {
-      bar.stop();
-    }
-    println(io.stderr, `eval: answerer ${env.core.answerer.name}, ${sets.map((s) => `${s.name} (${s.policy})`).join(", ")}`);
-    return out;
-  });
+    },
+    { sampleFirm: opts.sampleFirm },
+  );
   const sum = totals(results);
   if (opts.json) println(io.stdout, JSON.stringify({ totals: sum, items: results }, null, 2));
   else println(io.stdout, `${table(results)}\n\n${totalsText(sum)}`);

@@ -44,6 +44,8 @@ function program(io: CliIO, done: (code: number) => void): Command {
     .argument("<file...>", "golden set files, e.g. eval/golden-zh-TW.yaml eval/golden-en.yaml")
     .option("--json", "print the results as JSON", false)
     .addOption(new Option("--policy <policy>", "decide every answer under this policy instead of each set's own").choices(["auto", "review", "auto_if_grounded"]))
+    .option("--concurrency <n>", "questions answered at once", positiveInt, 4)
+    .option("--sample-firm", "use the built-in sample firm even when ODOO_URL is set (the shipped golden sets are about it)", false)
     .addHelpText("after", `\nThe golden set format is in docs/cli.md.${ENV_NOTE}`)
     .action(async (files: string[], opts) => done(await evalCommand(io, files, opts)));
 
