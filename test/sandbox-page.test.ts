@@ -61,3 +61,25 @@ describe("sandbox page (no browser)", () => {
     await ask(h.firm.clients.meiling.partnerId, "line", "  ").expect(400);
   });
 });
+
+describe("sandbox page with a model (the OpenAI stand-in)", () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness({}, (core) => sandboxChannel(loadConfig({ LLM_TIMEOUT_MS: "3000" }), core, createLogger("fatal")));
+  });
+  after(() => h.close());
+
+  it("shows the model, its tokens, and a failed check when the model invents a date", async () => {
+    h.model.enqueue({ kind: "answer", answer: "您的案件 2026-FAM-0012 將於 2031-01-05 宣判。", case_numbers: ["2026-FAM-0012"], dates: ["2031-01-05"] });
+    const res = await request(h.app)
+      .post("/sandbox")
+      .type("form")
+      .send({ client: String(h.firm.clients.meiling.partnerId), channel: "line", team: String(h.firm.teams.clientService), question: "什麼時候宣判？" })
+      .expect(200);
+    assert.match(res.text, /Model gpt-5-2025-08-07 · \d+ ms · tokens in \d+ \(cached \d+\) \/ out \d+ · estimated cost \$0\.\d+/);
+    assert.match(res.text, /✘ failed/);
+    assert.match(res.text, /date &quot;2031-01-05&quot; does not appear in the matter&#x27;s facts/);
+    assert.match(res.text, /id="state">escalated</);
+    assert.doesNotMatch(res.text, /id="client-reply">[^<]*2031-01-05/, "the invented date never reaches the client");
+  });
+});
