@@ -360,6 +360,8 @@ class LexReplyTicketMixin(models.AbstractModel):
             ]
         )
         for ticket in tickets:
+            if not ticket._lexreply_enabled():
+                continue  # LexReply was switched off for the team meanwhile
             if ticket.lexreply_attempts >= MAX_ATTEMPTS:
                 ticket._lexreply_escalate(
                     self.env._(

@@ -490,6 +490,16 @@ class TestLexReplyTicket(TransactionCase):
         self.assertEqual(len(activity), 1)
         self.assertEqual(activity.user_id, self.paralegal, "the matter's paralegal")
 
+    def test_cron_skips_teams_switched_off(self):
+        ticket = self._ticket()
+        ticket.message_post(body="hello", author_id=self.client.id, message_type="comment", subtype_xmlid="mail.mt_comment")
+        self._run_postcommit()
+        ticket.lexreply_asked_at = fields.Datetime.now() - timedelta(minutes=6)
+        self.team.lexreply_enabled = False
+        self.Ticket._lexreply_cron_resend()
+        self.assertFalse(self._run_postcommit().called)
+        self.assertEqual(ticket.lexreply_attempts, 1)
+
     def test_escalation_without_matter_goes_to_team_leader(self):
         ticket = self._ticket()
         ticket.message_post(body="hello", author_id=self.client.id, message_type="comment", subtype_xmlid="mail.mt_comment")
