@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { main } from "../src/cli/main.js";
 import { startOdooStandin, type OdooStandin } from "../src/standin/odoo/index.js";
+import { FakeLinePlatform } from "./fakes/line-platform.js";
 import { FakeOpenAI } from "./fakes/openai-server.js";
 
 /** Runs `lexreply …` in-process with these settings; stdout and stderr are kept apart. */
@@ -87,6 +88,16 @@ describe("lexreply CLI", function () {
       const bad = await lexreply(["doctor"], { ODOO_URL: "http://odoo:8069" });
       assert.equal(bad.code, 1);
       assert.match(bad.stdout, /✘ configuration: ODOO_DB: is required/);
+    });
+    it("names a LINE token that LINE refuses", async () => {
+      const line = await new FakeLinePlatform().start();
+      try {
+        const r = await lexreply(["doctor"], { ...env, ...TEMPLATES, LINE_CHANNEL_SECRET: line.channelSecret, LINE_CHANNEL_ACCESS_TOKEN: "revoked-token", LINE_API_BASE_URL: line.apiURL });
+        assert.equal(r.code, 1);
+        assert.match(r.stdout, /✘ LINE channel: .*401[\s\S]*fix: LINE refused LINE_CHANNEL_ACCESS_TOKEN/);
+      } finally {
+        await line.close();
+      }
     });
   });
 

@@ -18,6 +18,10 @@ describe("sandbox page (no browser)", () => {
   const ask = (client: number, channel: "line" | "email", question: string, team = h.firm.teams.clientService) =>
     request(h.app).post("/sandbox").type("form").send({ client: String(client), channel, team: String(team), question });
 
+  it("sends whoever opens the root to the page", async () => {
+    await request(h.app).get("/").expect(302).expect("location", "/sandbox");
+  });
+
   it("shows the sample firm's clients and teams", async () => {
     const res = await request(h.app).get("/sandbox").expect(200).expect("content-type", /html/);
     assert.match(res.text, /陳美玲 · meiling\.chen@example\.tw · LINE linked/);

@@ -57,6 +57,9 @@ export function sandboxRoutes(deps: { firm: SandboxFirm; session: SandboxSession
     });
   };
 
+  // In sandbox mode the root has nothing else to show: whoever opens the port wants the page.
+  router.get("/", (_req, res) => res.redirect("/sandbox"));
+
   router.get("/sandbox", async (_req, res) => {
     res.type("html").send(await render({}, null, null));
   });
