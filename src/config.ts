@@ -52,6 +52,8 @@ const baseSchema = z
       .superRefine((url, ctx) => imapUrlSchema.safeParse(url).error?.issues.forEach((i) => ctx.addIssue({ code: "custom", message: i.message })))
       .optional(),
     IMAP_POLL_MS: intFrom(30_000, 1_000),
+    /** The helpdesk team new tickets from the IMAP mailbox join (its policy, its leader's activities); none when unset. */
+    IMAP_TEAM_ID: z.coerce.number().int().positive().optional(),
     SMTP_URL: z.string().regex(/^smtps?:\/\//, "must start with smtp:// or smtps://").optional(),
     SMTP_FROM: z.string().optional(),
     STAFF_EMAIL: z.string().optional(),

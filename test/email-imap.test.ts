@@ -18,16 +18,26 @@ describe("IMAP mailbox → Odoo's mail gateway (real dovecot)", function () {
   let pollers: MailboxPoller[];
   let clientMessages: number;
 
-  before(function () {
+  let folder: string;
+  let tests = 0;
+
+  before(async function () {
     if (!dovecotAvailable()) {
       console.warn("    SKIPPED: no dovecot binary (apt-get install dovecot-imapd); the IMAP tests need a real IMAP server");
       this.skip();
     }
     console.log(`    against ${dovecotVersion()}`);
+    dovecot = await startDovecot();
   });
 
+  after(async () => {
+    await dovecot?.close();
+  });
+
+  // One server for the file; each test polls a folder of its own (IMAP_URL's path names it).
   beforeEach(async () => {
-    dovecot = await startDovecot();
+    folder = `Inbox-test-${++tests}`;
+    await dovecot.createMailbox(folder);
     odoo = await startOdooStandin();
     clientMessages = 0;
     odoo.onClientMessage(() => void clientMessages++);
@@ -39,7 +49,6 @@ describe("IMAP mailbox → Odoo's mail gateway (real dovecot)", function () {
     for (const p of pollers) await p.stop();
     await odoo?.close();
     if (this.currentTest?.isFailed()) console.log(dovecot.log());
-    await dovecot?.close();
   });
 
   const log = () =>
@@ -58,7 +67,7 @@ describe("IMAP mailbox → Odoo's mail gateway (real dovecot)", function () {
 
   /** The poller as the sidecar builds it, from an IMAP_URL with a percent-encoded password. */
   function poller(opts: { pollMs?: number; messageProcess?: MessageProcess; clients?: ImapFlow[] } = {}): MailboxPoller {
-    const imap = parseImapUrl(dovecot.imapUrl());
+    const imap = parseImapUrl(dovecot.imapUrl(folder));
     const p = new MailboxPoller({
       openClient: () => {
         const c = imapClient(imap);
@@ -79,13 +88,16 @@ describe("IMAP mailbox → Odoo's mail gateway (real dovecot)", function () {
   const gatewayCalls = () => odoo.calls.filter((c) => c.ormMethod === "message_process" && !c.error);
   const filed = (messageId: string) => odoo.store.searchRead("mail.message", [["message_id", "=", messageId]], ["res_id", "model"]);
   const ticketsNamed = (name: string) => odoo.store.search("helpdesk.ticket", [["name", "=", name]]);
-  const seen = async (messageId: string, mailbox = "INBOX") => (await dovecot.messages(mailbox)).find((m) => m.messageId === messageId)?.seen;
+  const deliver = (raw: string) => dovecot.deliver(raw, folder);
+  const inFolder = () => dovecot.messages(folder);
+  const errorFolderIds = async () => (await dovecot.messages(ERROR_FOLDER)).map((m) => m.messageId);
+  const seen = async (messageId: string) => (await inFolder()).find((m) => m.messageId === messageId)?.seen;
   const logged = (text: string) => logs.some((l) => String(l.msg).includes(text));
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   it("hands a new message to message_process once and flags it \\Seen after Odoo accepted it", async () => {
     const messageId = "<first-question@client.example>";
-    await dovecot.deliver(rawMail({ from: "Lin <lin@client.example>", subject: "How is my case going?", body: "Any news?", messageId }));
+    await deliver(rawMail({ from: "Lin <lin@client.example>", subject: "How is my case going?", body: "Any news?", messageId }));
     assert.equal(await seen(messageId), false);
 
     poller().start();
@@ -105,7 +117,7 @@ describe("IMAP mailbox → Odoo's mail gateway (real dovecot)", function () {
     poller({ pollMs: 60_000 }).start();
     await eventually(() => assert.ok(logged("IMAP mailbox open: IDLE")));
     const messageId = "<while-idle@client.example>";
-    await dovecot.deliver(rawMail({ from: "lin@client.example", subject: "Arrived during IDLE", body: "Hello", messageId }));
+    await deliver(rawMail({ from: "lin@client.example", subject: "Arrived during IDLE", body: "Hello", messageId }));
     await eventually(async () => assert.equal(await seen(messageId), true), 8_000);
     assert.equal(filed(messageId).length, 1);
   });
@@ -114,16 +126,15 @@ describe("IMAP mailbox → Odoo's mail gateway (real dovecot)", function () {
     const bad = "<refused@client.example>";
     const good = "<accepted@client.example>";
     odoo.setGatewayFilter((m) => (m.messageId === bad ? { refuse: "No possible route found for incoming message" } : "accept"));
-    await dovecot.deliver(rawMail({ from: "x@client.example", subject: "Refused one", body: "…", messageId: bad }));
-    await dovecot.deliver(rawMail({ from: "y@client.example", subject: "Accepted one", body: "…", messageId: good }));
-    assert.deepEqual(await dovecot.messages(ERROR_FOLDER), []);
+    await deliver(rawMail({ from: "x@client.example", subject: "Refused one", body: "…", messageId: bad }));
+    await deliver(rawMail({ from: "y@client.example", subject: "Accepted one", body: "…", messageId: good }));
+    assert.deepEqual(await dovecot.messages(ERROR_FOLDER), [], "no error folder yet");
 
     poller().start();
-    await eventually(async () => assert.equal((await dovecot.messages(ERROR_FOLDER)).length, 1));
-    assert.equal((await dovecot.messages(ERROR_FOLDER))[0]!.messageId, bad, "the refused message is kept, in the error folder");
+    await eventually(async () => assert.deepEqual(await errorFolderIds(), [bad]));
     await eventually(async () => assert.equal(await seen(good), true));
     assert.deepEqual(
-      (await dovecot.messages()).map((m) => m.messageId),
+      (await inFolder()).map((m) => m.messageId),
       [good],
     );
     const line = logs.find((l) => String(l.msg).startsWith("Odoo refused the message"));
@@ -139,7 +150,7 @@ describe("IMAP mailbox → Odoo's mail gateway (real dovecot)", function () {
     let attempts = 0;
     const real = gateway();
     odoo.setDown(true);
-    await dovecot.deliver(rawMail({ from: "lin@client.example", subject: "Sent during the outage", body: "Hello?", messageId }));
+    await deliver(rawMail({ from: "lin@client.example", subject: "Sent during the outage", body: "Hello?", messageId }));
 
     poller({ messageProcess: (raw) => (attempts++, real(raw)) }).start();
     await eventually(() => assert.ok(attempts >= 2, `tried at two scans at least (tried ${attempts})`));
@@ -152,12 +163,12 @@ describe("IMAP mailbox → Odoo's mail gateway (real dovecot)", function () {
     assert.equal(gatewayCalls().length, 1);
     assert.equal(filed(messageId).length, 1);
     assert.equal(ticketsNamed("Sent during the outage").length, 1);
-    assert.deepEqual(await dovecot.messages(ERROR_FOLDER), [], "an outage is not a refusal");
+    assert.ok(!(await errorFolderIds()).includes(messageId), "an outage is not a refusal");
   });
 
   it("after a crash between Odoo's answer and the \\Seen flag, hands the message over again and Odoo de-duplicates it", async () => {
     const messageId = "<crash-window@client.example>";
-    await dovecot.deliver(rawMail({ from: "lin@client.example", subject: "Crash window", body: "Once only, please", messageId }));
+    await deliver(rawMail({ from: "lin@client.example", subject: "Crash window", body: "Once only, please", messageId }));
     const real = gateway();
     const answers: unknown[] = [];
 
@@ -191,13 +202,13 @@ describe("IMAP mailbox → Odoo's mail gateway (real dovecot)", function () {
   it("files an auto-reply without triggering an answer", async () => {
     const control = "<real-question@client.example>";
     const autoReply = "<out-of-office@client.example>";
-    await dovecot.deliver(
+    await deliver(
       rawMail({ from: "zhiming.lin@example.tw", subject: "Out of office: Re: your case", body: "I am away until Monday.", messageId: autoReply, headers: ["Auto-Submitted: auto-replied"] }),
     );
-    await dovecot.deliver(rawMail({ from: "zhiming.lin@example.tw", subject: "My case", body: "Any news?", messageId: control }));
+    await deliver(rawMail({ from: "zhiming.lin@example.tw", subject: "My case", body: "Any news?", messageId: control }));
 
     poller().start();
-    await eventually(async () => assert.deepEqual((await dovecot.messages()).map((m) => m.seen), [true, true]));
+    await eventually(async () => assert.deepEqual((await inFolder()).map((m) => m.seen), [true, true]));
     assert.equal(filed(autoReply).length, 1, "Odoo files it on a ticket");
     assert.equal(clientMessages, 1, "only the real question reaches the automation");
   });
@@ -229,7 +240,7 @@ describe("IMAP mailbox → Odoo's mail gateway (real dovecot)", function () {
       "--b1--",
       "",
     ].join("\r\n");
-    await dovecot.deliver(bounce);
+    await deliver(bounce);
 
     poller().start();
     await eventually(async () => assert.equal(await seen("<bounce-1@mx.client.example>"), true));

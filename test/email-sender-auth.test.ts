@@ -16,26 +16,34 @@ describe("e-mail from the IMAP mailbox, end to end: sender authentication (dovec
   let h: Harness;
   let channel: ChannelPlugins;
 
-  before(function () {
+  let folder: string;
+  let tests = 0;
+
+  before(async function () {
     if (!dovecotAvailable()) {
       console.warn("    SKIPPED: no dovecot binary (apt-get install dovecot-imapd); these tests need a real IMAP server");
       this.skip();
     }
+    dovecot = await startDovecot();
+  });
+
+  after(async () => {
+    await dovecot?.close();
   });
 
   beforeEach(async () => {
-    dovecot = await startDovecot();
-    h = await startHarness({ IMAP_URL: dovecot.imapUrl(), IMAP_POLL_MS: "1000", SENDER_AUTH_POLICY: "hold_on_fail" });
-    // The team would send a passing answer at once: only the sender's verdict can hold it back.
-    h.odoo.store.setParam("lexreply.default_policy", "auto");
-    channel = emailChannel(h.config, h.core, createLogger("info", new Writable({ write: (_c, _e, done) => done() })));
+    folder = `Inbox-test-${++tests}`;
+    await dovecot.createMailbox(folder);
+    h = await startHarness({ IMAP_URL: dovecot.imapUrl(folder), IMAP_POLL_MS: "1000", SENDER_AUTH_POLICY: "hold_on_fail" });
+    // The mailbox's tickets join a team that sends a passing answer at once: only the sender's verdict can hold it back.
+    const config = { ...h.config, IMAP_TEAM_ID: h.firm.teams.clientService };
+    channel = emailChannel(config, h.core, createLogger("info", new Writable({ write: (_c, _e, done) => done() })));
     await channel.start?.();
   });
 
   afterEach(async () => {
     await channel?.stop?.();
     await h?.close();
-    await dovecot?.close();
   });
 
   /** The client's mail arrives in the mailbox; the poller hands it to Odoo, whose automation calls /ask. */
@@ -43,6 +51,7 @@ describe("e-mail from the IMAP mailbox, end to end: sender authentication (dovec
     const { zhiming } = h.firm.clients;
     await dovecot.deliver(
       rawMail({ from: `${zhiming.name} <${zhiming.email}>`, subject: "案件進度", body: "請問我的案子目前進度如何？", messageId, headers: [verdict(auth)] }),
+      folder,
     );
     let ticketId = 0;
     await eventually(() => {
@@ -78,6 +87,7 @@ describe("e-mail from the IMAP mailbox, end to end: sender authentication (dovec
   it("answers the same question from a DMARC-passing message (the control)", async () => {
     const { ticket, toClient } = await mailArrives("<genuine-1@example.tw>", "pass");
     assert.equal(ticket.lexreply_sender_auth, "pass");
+    assert.equal(ticket.team_id, h.firm.teams.clientService, "the ticket joined IMAP_TEAM_ID's team");
     assert.equal(ticket.lexreply_state, "sent");
     assert.ok(caseData().some((n) => toClient.at(-1)!.includes(n)), "the answer states the client's matter");
   });

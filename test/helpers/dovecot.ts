@@ -31,6 +31,8 @@ export interface Dovecot {
   imapUrl(mailbox?: string): string;
   /** A fresh, unconnected client for this server. */
   client(): ImapFlow;
+  /** Creates a folder, so that each test can poll one of its own on the same server. */
+  createMailbox(name: string): Promise<void>;
   /** Delivers a message the way a mail server would leave it: unseen, by IMAP APPEND. */
   deliver(raw: string, mailbox?: string): Promise<void>;
   /** What a mailbox holds now (empty when it does not exist). */
@@ -178,6 +180,7 @@ export async function startDovecot(): Promise<Dovecot> {
     password,
     imapUrl: (mailbox = "INBOX") => `imap://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(mailbox)}`,
     client,
+    createMailbox: (name) => withClient(async (c) => void (await c.mailboxCreate(name))),
     deliver: (raw, mailbox = "INBOX") => withClient(async (c) => void (await c.append(mailbox, raw, []))),
     messages: (mailbox = "INBOX") =>
       withClient(async (c) => {

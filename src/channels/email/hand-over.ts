@@ -12,9 +12,12 @@ export type MessageProcess = (raw: string) => Promise<unknown>;
  */
 export type HandOver = { kind: "accepted"; ticketId: number | false | null } | { kind: "unreachable"; reason: string } | { kind: "refused"; reason: string };
 
-/** The ticket model's gateway over `execute_kw`; Odoo encodes a `str` message to UTF-8 bytes and parses those. */
-export function odooMessageProcess(odoo: Pick<OdooClient, "executeKw">, model = "helpdesk.ticket"): MessageProcess {
-  return (raw) => odoo.executeKw("mail.thread", "message_process", [model, raw]);
+/**
+ * The ticket model's gateway over `execute_kw`; Odoo encodes a `str` message to UTF-8 bytes and parses
+ * those. Odoo applies `custom_values` (e.g. the team) only when the mail starts a new ticket, not to a reply.
+ */
+export function odooMessageProcess(odoo: Pick<OdooClient, "executeKw">, customValues: Record<string, unknown> = {}): MessageProcess {
+  return (raw) => odoo.executeKw("mail.thread", "message_process", ["helpdesk.ticket", raw], { custom_values: customValues });
 }
 
 export async function handOver(messageProcess: MessageProcess, raw: string): Promise<HandOver> {

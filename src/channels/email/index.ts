@@ -39,7 +39,7 @@ export function emailChannel(config: SidecarConfig, core: Pick<SidecarParts, "od
     imap &&
     new MailboxPoller({
       openClient: () => imapClient(imap),
-      messageProcess: odooMessageProcess(core.odoo),
+      messageProcess: odooMessageProcess(core.odoo, config.IMAP_TEAM_ID ? { team_id: config.IMAP_TEAM_ID } : {}),
       mailbox: imap.mailbox,
       pollMs: config.IMAP_POLL_MS,
       describe: describeImap(imap),
