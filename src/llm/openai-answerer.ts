@@ -16,6 +16,10 @@ export interface OpenAIAnswererOptions {
  * `reasoning.effort` and `text.verbosity`; the system prompt goes first and never changes between
  * clients, so OpenAI's automatic prompt caching can reuse it.
  */
+// Built once: turning the zod schema into a JSON schema is costly enough to show per answer.
+const TEXT_FORMAT = zodTextFormat(modelAnswerSchema, "case_answer");
+const RESPONSE_FORMAT = zodResponseFormat(modelAnswerSchema, "case_answer");
+
 export class OpenAIAnswerer implements Answerer {
   readonly name: string;
   constructor(private readonly opts: OpenAIAnswererOptions) {
@@ -33,7 +37,7 @@ export class OpenAIAnswerer implements Answerer {
         instructions: req.system,
         input: req.user,
         reasoning: { effort: this.opts.reasoningEffort },
-        text: { format: zodTextFormat(modelAnswerSchema, "case_answer"), verbosity: this.opts.verbosity },
+        text: { format: TEXT_FORMAT, verbosity: this.opts.verbosity },
         store: false,
       },
       { signal: req.signal },
@@ -58,7 +62,7 @@ export class OpenAIAnswerer implements Answerer {
           { role: "system", content: req.system },
           { role: "user", content: req.user },
         ],
-        response_format: zodResponseFormat(modelAnswerSchema, "case_answer"),
+        response_format: RESPONSE_FORMAT,
       },
       { signal: req.signal },
     );
