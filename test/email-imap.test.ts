@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Writable } from "node:stream";
-import type { ImapFlow } from "imapflow";
+import { ImapFlow } from "imapflow";
 import { imapClient } from "../src/channels/email/index.js";
 import { odooMessageProcess, type MessageProcess } from "../src/channels/email/hand-over.js";
 import { describeImap, parseImapUrl } from "../src/channels/email/imap-settings.js";
@@ -88,7 +88,7 @@ describe("IMAP mailbox → Odoo's mail gateway (real dovecot)", function () {
   const gatewayCalls = () => odoo.calls.filter((c) => c.ormMethod === "message_process" && !c.error);
   const filed = (messageId: string) => odoo.store.searchRead("mail.message", [["message_id", "=", messageId]], ["res_id", "model"]);
   const ticketsNamed = (name: string) => odoo.store.search("helpdesk.ticket", [["name", "=", name]]);
-  const deliver = (raw: string) => dovecot.deliver(raw, folder);
+  const deliver = (raw: string | Buffer) => dovecot.deliver(raw, folder);
   const inFolder = () => dovecot.messages(folder);
   const errorFolderIds = async () => (await dovecot.messages(ERROR_FOLDER)).map((m) => m.messageId);
   const seen = async (messageId: string) => (await inFolder()).find((m) => m.messageId === messageId)?.seen;
@@ -120,6 +120,48 @@ describe("IMAP mailbox → Odoo's mail gateway (real dovecot)", function () {
     await deliver(rawMail({ from: "lin@client.example", subject: "Arrived during IDLE", body: "Hello", messageId }));
     await eventually(async () => assert.equal(await seen(messageId), true), 8_000);
     assert.equal(filed(messageId).length, 1);
+  });
+
+  it("finds new mail by its periodic full scan alone when no IDLE is running", async () => {
+    const imap = parseImapUrl(dovecot.imapUrl(folder));
+    const p = new MailboxPoller({
+      openClient: () => new ImapFlow({ host: imap.host, port: imap.port, secure: false, auth: { user: imap.user, pass: imap.password }, logger: false, disableAutoIdle: true }),
+      messageProcess: gateway(),
+      mailbox: imap.mailbox,
+      pollMs: 300,
+      describe: describeImap(imap),
+      log: log(),
+    });
+    pollers.push(p);
+    p.start();
+    await eventually(() => assert.ok(logged("IMAP mailbox open")));
+    const messageId = "<found-by-scan@client.example>";
+    await deliver(rawMail({ from: "lin@client.example", subject: "Found by the scan", body: "Hello", messageId }));
+    await eventually(async () => assert.equal(await seen(messageId), true));
+    assert.equal(filed(messageId).length, 1);
+  });
+
+  it("reconnects after the IMAP connection drops and goes on taking mail", async () => {
+    const clients: ImapFlow[] = [];
+    poller({ clients }).start();
+    await eventually(() => assert.ok(logged("IMAP mailbox open")));
+    clients[0]!.close(); // the server or the network cut the connection
+    await eventually(() => assert.ok(logged("IMAP connection closed; reconnecting")));
+    const messageId = "<after-reconnect@client.example>";
+    await deliver(rawMail({ from: "lin@client.example", subject: "After the reconnect", body: "Hello", messageId }));
+    await eventually(async () => assert.equal(await seen(messageId), true));
+    assert.equal(clients.length, 2, "a new connection replaced the dropped one");
+    assert.equal(filed(messageId).length, 1);
+  });
+
+  it("hands over a message with raw 8-bit text in another charset, saying that those bytes were replaced", async () => {
+    const messageId = "<big5-8bit@client.example>";
+    const head = rawMail({ from: "lin@client.example", subject: "Big5", body: "", messageId }).replace("charset=utf-8", "charset=big5");
+    await deliver(Buffer.concat([Buffer.from(head), Buffer.from([0xa7, 0xda, 0xaa, 0xba, 0xae, 0xd7, 0x0d, 0x0a])])); // 我的案 in Big5
+    poller().start();
+    await eventually(async () => assert.equal(await seen(messageId), true));
+    assert.equal(filed(messageId).length, 1, "Odoo still files it");
+    assert.ok(logs.some((l) => String(l.msg).includes("not UTF-8") && l.messageId === messageId));
   });
 
   it("moves a message Odoo refuses to LexReply-Errors (creating it), logs why, and goes on with the next", async () => {

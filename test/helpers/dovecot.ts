@@ -34,7 +34,7 @@ export interface Dovecot {
   /** Creates a folder, so that each test can poll one of its own on the same server. */
   createMailbox(name: string): Promise<void>;
   /** Delivers a message the way a mail server would leave it: unseen, by IMAP APPEND. */
-  deliver(raw: string, mailbox?: string): Promise<void>;
+  deliver(raw: string | Buffer, mailbox?: string): Promise<void>;
   /** What a mailbox holds now (empty when it does not exist). */
   messages(mailbox?: string): Promise<MailboxMessage[]>;
   /** The server's own log, for a failing test's message. */
