@@ -8,8 +8,9 @@ class HelpdeskTicketTeam(models.Model):
 
     lexreply_enabled = fields.Boolean(
         string="LexReply answers",
-        default=True,
-        help="Ask LexReply to answer the clients' messages on this team's tickets.",
+        default=False,
+        help="Ask LexReply to answer the clients' messages on this team's tickets. "
+        "Off by default: switch it on for the teams that serve clients.",
     )
     lexreply_policy = fields.Selection(
         POLICIES,
