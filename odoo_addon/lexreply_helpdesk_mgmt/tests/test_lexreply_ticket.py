@@ -322,6 +322,20 @@ class TestLexReplyTicket(TransactionCase):
         self.assertEqual(ticket2.partner_id, self.client)
         self.assertEqual(self._run_postcommit().call_count, 2)
 
+    def test_bot_message_process_imap_fallback_with_team(self):
+        """The sidecar's IMAP path: mail to the firm's own mailbox (no alias) with
+        custom_values naming the team, called as the integration user."""
+        raw, msgid = self._raw_mail("client.qa@example.com", to="office@firm.example")
+        ticket_id = self.env(user=self.bot)["mail.thread"].message_process(
+            "helpdesk.ticket", raw, custom_values={"team_id": self.team.id}
+        )
+        ticket = self.Ticket.browse(ticket_id)
+        self.assertEqual(ticket.team_id, self.team)
+        self.assertEqual(ticket.partner_id, self.client)
+        self.assertFalse(ticket.user_id)
+        message = self.env["mail.message"].search([("message_id", "=", msgid)])
+        self._assert_one_ask(self._run_postcommit(), ticket, message)
+
     # ------------------------------------------------------------------ LINE
 
     def test_line_ticket_created_by_bot(self):
