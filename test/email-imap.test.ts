@@ -255,10 +255,8 @@ describe("IMAP mailbox → Odoo's mail gateway (real dovecot)", function () {
     assert.equal(clientMessages, 1, "only the real question reaches the automation");
   });
 
-  // PENDING until the Odoo stand-in routes bounces away as Odoo 18's `message_route` does (a multipart/report
-  // or a mailer-daemon sender gives no route: message_process files nothing and returns False). Today it
-  // files the bounce as an anonymous client's ticket and fires the automation.
-  it.skip("takes a bounce (multipart/report) off the mailbox without triggering an answer", async () => {
+  // Odoo 18's message_route gives a multipart/report (or MAILER-DAEMON) mail no route: nothing is filed, False comes back.
+  it("takes a bounce (multipart/report) off the mailbox without triggering an answer", async () => {
     const bounce = [
       "From: Mail Delivery System <MAILER-DAEMON@mx.client.example>",
       "To: inbox@mingli-law.example.tw",
@@ -287,6 +285,7 @@ describe("IMAP mailbox → Odoo's mail gateway (real dovecot)", function () {
     poller().start();
     await eventually(async () => assert.equal(await seen("<bounce-1@mx.client.example>"), true));
     assert.equal(gatewayCalls().length, 1);
+    assert.equal(filed("<bounce-1@mx.client.example>").length, 0, "no ticket, no message");
     assert.equal(clientMessages, 0);
   });
 });

@@ -61,10 +61,14 @@ describe("e-mail from the IMAP mailbox, end to end: sender authentication (dovec
       assert.ok(["sent", "draft", "escalated", "failed"].includes(String(h.odoo.store.row("helpdesk.ticket", ticketId)!.lexreply_state)), "the answer is done");
     }, 10_000);
     const ticket = h.odoo.store.row("helpdesk.ticket", ticketId)!;
-    /** What Odoo mails the client: the comments on the ticket (its own mail is the only other message there). */
-    const toClient = chatter(h, ticketId)
-      .filter((m) => m.subtype === "comment" && m.author_id !== zhiming.partnerId)
-      .map((m) => m.body);
+    /** What Odoo mails the client: the mail queued for the ticket's messages, addressed to them. */
+    const messageIds = chatter(h, ticketId).map((m) => m.id);
+    const toClient = h.odoo.store
+      .searchRead("mail.mail", [["mail_message_id", "in", messageIds]], ["body_html", "recipient_ids"])
+      .map((m) => {
+        assert.deepEqual(m.recipient_ids, [zhiming.partnerId], "mailed to the client only");
+        return String(m.body_html);
+      });
     return { ticket, toClient };
   }
 
