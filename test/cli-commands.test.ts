@@ -139,10 +139,10 @@ describe("lexreply CLI", function () {
       const r = await lexreply(["eval", ...files], TEMPLATES);
       assert.equal(r.code, 0, r.stdout);
       assert.match(r.stdout, /^\s+id\s+client\s+ch\s+question\s+outcome\s+facts\s+invented\s+ms\s+tokens$/m);
-      assert.match(r.stdout, /questions\s+33 \(32 passed\)/);
+      assert.match(r.stdout, /questions\s+33 \(33 passed\)/);
       assert.match(r.stdout, /answered\s+27\n/);
       assert.match(r.stdout, /held for review\s+6\n/);
-      assert.match(r.stdout, /correct facts\s+22\/23/);
+      assert.match(r.stdout, /correct facts\s+23\/23/);
       assert.match(r.stdout, /invented facts\s+0\n/);
       assert.match(r.stdout, /estimated cost\s+\$0\.00000/);
       assert.match(r.stderr, /eval \[33\/33\] en-16/, "progress, one line per question when stderr is not a terminal");

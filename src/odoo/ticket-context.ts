@@ -26,6 +26,7 @@ export const PARTNER_SPEC = {
   email: {},
   lang: {},
   partner_share: {},
+  lexreply_email_shared: {},
   lexreply_case_ids: { fields: CASE_SPEC },
   commercial_partner_id: { fields: { name: {}, lexreply_case_ids: { fields: CASE_SPEC } } },
 };
@@ -70,6 +71,7 @@ export const partnerSchema = z.object({
   email: orNull(z.string()),
   lang: orNull(z.string()),
   partner_share: z.boolean(),
+  lexreply_email_shared: z.boolean(),
   lexreply_case_ids: z.array(caseSchema),
   commercial_partner_id: orNull(z.object({ id: z.number(), name: orNull(z.string()), lexreply_case_ids: z.array(caseSchema) })),
 });
@@ -111,10 +113,4 @@ export async function readTicketContext(odoo: OdooClient, ticketId: number, mess
   if (ticket.lexreply_last_message_id?.id === messageId) return { ticket, message: ticket.lexreply_last_message_id };
   const messages = await odoo.executeKw<unknown[]>("mail.message", "web_read", [[messageId]], { specification: MESSAGE_SPEC });
   return { ticket, message: messages.length ? messageSchema.parse(messages[0]) : null };
-}
-
-/** Several partners sharing one address make the sender ambiguous: DESIGN.md counts that as unknown. */
-export async function emailIsShared(odoo: OdooClient, email: string): Promise<boolean> {
-  const count = await odoo.executeKw<number>("res.partner", "search_count", [[["email", "=ilike", email.trim()]]]);
-  return count > 1;
 }

@@ -1,7 +1,7 @@
 import type { Logger } from "../logger.js";
 import type { OdooClient } from "../odoo/client.js";
 import { postComment, postNote, scheduleActivity, writeTicket, type TicketState } from "../odoo/chatter.js";
-import { emailIsShared, readTicketContext, type MessageRecord, type PartnerRecord, type TicketRecord } from "../odoo/ticket-context.js";
+import { readTicketContext, type MessageRecord, type PartnerRecord, type TicketRecord } from "../odoo/ticket-context.js";
 import type { Answerer, AnswerResult } from "../llm/answerer.js";
 import type { Language, Templates } from "../templates/renderer.js";
 import { auditLine } from "./audit.js";
@@ -102,7 +102,7 @@ export async function answerTicket(deps: PipelineDeps, job: AskJob): Promise<Out
   if (!message) return fail(deps, ticket, `message ${job.messageId} is not on the ticket or not visible`);
 
   const text = htmlToText(message.body ?? "");
-  const identified = await identifyClient(deps.odoo, ticket, message);
+  const identified = identifyClient(ticket, message);
   const channel = ticket.lexreply_channel ?? "email";
   const conv: Conversation = { job, ticket, question: text, lang: detectLanguage(text, identified.partner?.lang), clientName: identified.partner?.name ?? "", channel };
   if (!identified.partner) return carryOut(deps, conv, { kind: "escalate", fallback: "unknown_client", why: identified.why, matter: null });
@@ -170,7 +170,7 @@ function carryOut(deps: PipelineDeps, conv: Conversation, plan: Plan): Promise<O
 }
 
 /** The message's author is the client; a stranger, a staff member or an ambiguous address is not. */
-async function identifyClient(odoo: OdooClient, ticket: TicketRecord, message: MessageRecord): Promise<{ partner: PartnerRecord | null; why: string }> {
+function identifyClient(ticket: TicketRecord, message: MessageRecord): { partner: PartnerRecord | null; why: string } {
   const author = message.author_id;
   if (!author) return { partner: null, why: `the sender ${message.email_from ?? ticket.partner_email ?? ""} matches no client` };
   if (!author.partner_share) return { partner: null, why: "the message was written by a staff member, not a client" };
@@ -178,7 +178,7 @@ async function identifyClient(odoo: OdooClient, ticket: TicketRecord, message: M
   if (ticketClient && ticketClient !== author.commercial_partner_id?.id) {
     return { partner: null, why: "the sender is not the ticket's client (another party wrote on this ticket)" };
   }
-  if (ticket.lexreply_channel !== "line" && author.email && (await emailIsShared(odoo, author.email))) {
+  if (ticket.lexreply_channel !== "line" && author.lexreply_email_shared) {
     return { partner: null, why: `the address ${author.email} belongs to several partners` };
   }
   return { partner: author, why: "" };

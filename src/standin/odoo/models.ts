@@ -66,6 +66,12 @@ function partnerShare(store: OdooStore, row: Row): boolean {
   return users.length === 0 || users.every((u) => u.share === true);
 }
 
+/** The addon's `lexreply_email_shared`: another active partner has the same address, so mail from it is ambiguous. */
+function emailShared(store: OdooStore, row: Row): boolean {
+  const email = String(row.email || "").trim().toLowerCase();
+  return Boolean(email) && store.rows("res.partner").some((p) => p.id !== row.id && p.active !== false && String(p.email || "").trim().toLowerCase() === email);
+}
+
 function partnerDisplayName(store: OdooStore, row: Row): string {
   const parent = row.parent_id ? store.row("res.partner", row.parent_id as number) : undefined;
   return parent && !row.is_company ? `${parent.name}, ${row.name}` : String(row.name ?? "");
@@ -132,6 +138,7 @@ const models: ModelDef[] = [
       lexreply_line_user_id: char("LINE user ID", { unique: true }),
       lexreply_line_verified_at: datetime("LINE link verified at"),
       lexreply_case_ids: o2m("legal.case", "partner_id", "Matters"),
+      lexreply_email_shared: computed(bool("E-mail shared with another contact"), emailShared),
       active,
     },
   },
