@@ -22,7 +22,7 @@ CREATE TABLE IF NOT EXISTS events (
   last_error TEXT,
   done_at INTEGER
 );
-CREATE INDEX IF NOT EXISTS events_by_chat ON events (status, chat_key, seq);
+CREATE INDEX IF NOT EXISTS events_pending ON events (status, seq);
 
 -- Reply tokens of client messages posted to Odoo, kept until the answer to that message goes out.
 CREATE TABLE IF NOT EXISTS reply_tokens (

@@ -72,8 +72,7 @@ export class OutboxWorker {
     if (!this.running) return;
     const free = this.opts.concurrency - this.busy.size;
     if (free <= 0) return;
-    const due = this.opts.outbox.due(free + this.busy.size).filter((e) => !this.busy.has(chatKey(e.event)));
-    for (const entry of due.slice(0, free)) this.run(entry);
+    for (const entry of this.opts.outbox.due(free, this.busy)) this.run(entry);
   }
 
   private run(entry: OutboxEntry): void {
@@ -82,7 +81,7 @@ export class OutboxWorker {
     const work = this.opts
       .handle(entry)
       .then(
-        () => this.opts.outbox.done(entry.seq),
+        () => this.opts.outbox.done(entry),
         (err: unknown) => this.failed(entry, err),
       )
       .finally(() => {
@@ -98,14 +97,14 @@ export class OutboxWorker {
     const attempts = entry.attempts + 1;
     const { webhookEventId } = entry.event;
     if (!this.opts.isTransient(err) && attempts >= (this.opts.maxAttempts ?? 8)) {
-      this.opts.outbox.giveUp(entry.seq, message);
+      this.opts.outbox.giveUp(entry, message);
       this.opts.log.error({ webhookEventId, attempts, err: message }, "LINE event given up after repeated errors; it stays in the outbox as dead");
       return;
     }
     const base = this.opts.baseDelayMs ?? 1_000;
     // Jitter spreads the retries of many events so a recovering Odoo is not hit by all of them at once.
     const delay = Math.min(this.opts.maxDelayMs ?? 60_000, base * 2 ** Math.min(attempts - 1, 16)) * (0.75 + Math.random() * 0.5);
-    this.opts.outbox.retryLater(entry.seq, Math.round(delay), message);
+    this.opts.outbox.retryLater(entry, Math.round(delay), message);
     this.opts.log.warn({ webhookEventId, attempts, delayMs: Math.round(delay), err: message }, "LINE event not handed to Odoo yet; retrying");
   }
 }
