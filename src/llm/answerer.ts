@@ -24,6 +24,8 @@ export interface AnswerRequest {
   lang: Language;
   facts: ClientFacts;
   matter: MatterFacts | null;
+  /** The question names case numbers that are not this client's: say none was found, never repeat them. */
+  unknownNumbers: boolean;
   /** The whole budget of the model step, retries included. */
   signal: AbortSignal;
 }

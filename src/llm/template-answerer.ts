@@ -12,7 +12,7 @@ export class TemplateAnswerer implements Answerer {
   async answer(req: AnswerRequest): Promise<AnswerResult> {
     const open = req.facts.matters.filter((m) => !m.closed);
     const matters = req.matter ? [req.matter] : open.length ? open : req.facts.matters;
-    const answer = this.templates.render(req.lang, "reply/status", { matters });
+    const answer = this.templates.render(req.lang, "reply/status", { matters, unknown_numbers: req.unknownNumbers });
     return {
       output: {
         answer,

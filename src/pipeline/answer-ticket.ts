@@ -127,7 +127,7 @@ export async function composeAnswer(deps: PipelineDeps, q: Question, beforeModel
 
   await beforeModel();
   const started = Date.now();
-  const request = { ...prompt, lang, facts, matter: choice.matter };
+  const request = { ...prompt, lang, facts, matter: choice.matter, unknownNumbers: choice.unknownNumbers.length > 0 };
   let result: AnswerResult;
   const budget = AbortSignal.timeout(deps.llmTimeoutMs);
   try {

@@ -22,6 +22,7 @@ export function modelCheck(config: Config, answerer: Answerer): Check {
           lang: "en",
           facts: { partnerId: 0, name: "", matters: [] },
           matter: null,
+          unknownNumbers: false,
           signal: AbortSignal.timeout(config.LLM_TIMEOUT_MS),
         });
         return ok(`${config.LLM_MODEL} answered at ${where} as ${res.model} in ${Date.now() - started} ms`);
