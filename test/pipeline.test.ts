@@ -205,6 +205,15 @@ describe("answer pipeline (Odoo and OpenAI stand-ins over HTTP)", function () {
     assert.equal(health.status, 200);
   });
 
+  it("keeps the client's words and the answer out of the logs below debug", async () => {
+    const question = "我想了解目前離婚訴訟案件的進展，這是我的私事";
+    await clientAsks(h, h.firm.clients.meiling.partnerId, question);
+    const logged = JSON.stringify(h.logs);
+    assert.ok(h.logs.some((l) => l.msg === "answer sent"));
+    assert.ok(!logged.includes("這是我的私事"));
+    assert.ok(!logged.includes(h.odoo.botPassword));
+  });
+
   it("reports readiness from Odoo: 200 when the bot can log in, 503 with the reason when not", async () => {
     const ready = await request(h.app).get("/readyz");
     assert.equal(ready.status, 200);
