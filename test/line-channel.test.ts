@@ -430,6 +430,7 @@ describe("LINE channel, end to end (sidecar + Odoo stand-in + model stand-in + L
     assert.equal((await call({ ticket_id: emailTicket, db: odoo.db })).status, 409);
     const noDraft = odoo.store.create("helpdesk.ticket", { name: "line", description: "x", lexreply_channel: "line", lexreply_line_user_id: uid });
     assert.equal((await call({ ticket_id: noDraft, db: odoo.db })).status, 409);
+    assert.equal((await call({ ticket_id: 999_999, db: odoo.db })).status, 404);
   });
 
   it("answers past the hourly limit with a polite notice, noting the message for a person", async () => {

@@ -131,6 +131,7 @@ export async function unlinkPartner(odoo: OdooClient, partnerId: number): Promis
 }
 
 export async function readDeliverable(odoo: OdooClient, ticketId: number): Promise<DeliverableTicket | null> {
-  const rows = await odoo.executeKw(TICKET, "read", [[ticketId]], { fields: ["lexreply_channel", "lexreply_line_user_id", "lexreply_draft"] });
+  // search_read, not read: a ticket that is gone (or hidden) is an empty answer, not a MissingError.
+  const rows = await odoo.executeKw(TICKET, "search_read", [[["id", "=", ticketId]]], { fields: ["lexreply_channel", "lexreply_line_user_id", "lexreply_draft"] });
   return z.array(deliverableSchema).parse(rows)[0] ?? null;
 }
