@@ -50,14 +50,18 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** A system account's uid and gid, from /etc/passwd. */
-function account(name: string): { uid: number; gid: number } | undefined {
-  const line = readFileSync("/etc/passwd", "utf8")
+/** The fields of a line of /etc/passwd or /etc/group whose field `key` is `value`. */
+function entry(file: "/etc/passwd" | "/etc/group", key: number, value: string): string[] | undefined {
+  return readFileSync(file, "utf8")
     .split("\n")
-    .find((l) => l.startsWith(`${name}:`));
-  if (!line) return undefined;
-  const [, , uid, gid] = line.split(":");
-  return { uid: Number(uid), gid: Number(gid) };
+    .map((l) => l.split(":"))
+    .find((f) => f[key] === value);
+}
+
+/** A system account's uid and gid. */
+function account(name: string): { uid: number; gid: number } | undefined {
+  const f = entry("/etc/passwd", 0, name);
+  return f && { uid: Number(f[2]), gid: Number(f[3]) };
 }
 
 /**
@@ -65,14 +69,15 @@ function account(name: string): { uid: number; gid: number } | undefined {
  * refuses uid 0 for mail, so it uses the `dovecot`/`dovenull` accounts its package creates and
  * keeps the mail as `nobody`. As another user everything runs as that user.
  */
-function identities(): { internalUser: string; loginUser: string; mail: { uid: number; gid: number } } {
+function identities(): { internalUser: string; internalGroup: string; loginUser: string; mail: { uid: number; gid: number } } {
   if (process.getuid?.() !== 0) {
     const me = userInfo();
-    return { internalUser: me.username, loginUser: me.username, mail: { uid: me.uid, gid: me.gid } };
+    const group = entry("/etc/group", 2, String(me.gid))?.[0] ?? String(me.gid);
+    return { internalUser: me.username, internalGroup: group, loginUser: me.username, mail: { uid: me.uid, gid: me.gid } };
   }
   const nobody = account("nobody");
   if (!nobody || !account("dovecot") || !account("dovenull")) throw new Error("dovecot test server needs the accounts nobody, dovecot and dovenull (apt-get install dovecot-imapd creates them)");
-  return { internalUser: "dovecot", loginUser: "dovenull", mail: nobody };
+  return { internalUser: "dovecot", internalGroup: "dovecot", loginUser: "dovenull", mail: nobody };
 }
 
 function configText(dir: string, port: number, who: ReturnType<typeof identities>): string {
@@ -86,7 +91,7 @@ ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_internal_user = ${who.internalUser}
-default_internal_group = ${who.internalUser === "dovecot" ? "dovecot" : userInfo().username}
+default_internal_group = ${who.internalGroup}
 default_login_user = ${who.loginUser}
 first_valid_uid = ${who.mail.uid}
 last_valid_uid = ${who.mail.uid}
