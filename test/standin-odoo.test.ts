@@ -268,9 +268,8 @@ describe("Odoo stand-in", () => {
   });
 
   describe("what the integration user may see", () => {
-    it("drops internal_note silently but logs that it was asked for", async () => {
-      const [named] = await kw<Record<string, unknown>[]>("legal.case", "read", [[firm.cases.family.id], ["number", "internal_note"]]);
-      assert.deepEqual(Object.keys(named!).sort(), ["id", "number"]);
+    it("refuses internal_note named in a read, as Odoo 18 does, and logs that it was asked for", async () => {
+      await rejects(kw("legal.case", "read", [[firm.cases.family.id], ["number", "internal_note"]]), "odoo.exceptions.AccessError");
       assert.equal(lastCall().readInternalNote, true);
       await kw("legal.case", "web_read", [[firm.cases.family.id]], { specification: { number: {} } });
       assert.equal(lastCall().readInternalNote, false);
@@ -286,7 +285,10 @@ describe("Odoo stand-in", () => {
     });
 
     it("flags internal_note named deep inside a web_read specification", async () => {
-      await kw("res.partner", "web_read", [[firm.clients.meiling.partnerId]], { specification: { lexreply_case_ids: { fields: { internal_note: {} } } } });
+      await rejects(
+        kw("res.partner", "web_read", [[firm.clients.meiling.partnerId]], { specification: { lexreply_case_ids: { fields: { internal_note: {} } } } }),
+        "odoo.exceptions.AccessError",
+      );
       assert.equal(lastCall().readInternalNote, true);
     });
 

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
 LINE_FIELDS = {"lexreply_line_user_id", "lexreply_line_verified_at"}
@@ -18,6 +18,13 @@ class ResPartner(models.Model):
         string="LINE linked on", copy=False, readonly=True
     )
     lexreply_case_ids = fields.One2many("legal.case", "partner_id", string="Matters")
+    lexreply_email_shared = fields.Boolean(
+        compute="_compute_lexreply_email_shared",
+        compute_sudo=True,
+        string="E-mail shared with another contact",
+        help="Another contact has the same e-mail address, so a mail from it cannot tell who wrote: "
+        "LexReply treats such a sender as unknown and discloses nothing.",
+    )
     lexreply_case_count = fields.Integer(
         compute="_compute_lexreply_case_count", string="Matter count"
     )
@@ -29,6 +36,18 @@ class ResPartner(models.Model):
             "This LINE account is already linked to another contact.",
         ),
     ]
+
+    @api.depends("email_normalized")
+    def _compute_lexreply_email_shared(self):
+        # Computed as superuser: the integration user's record rules must not hide the other owner.
+        emails = [e for e in set(self.mapped("email_normalized")) if e]
+        counts = dict(
+            self.env["res.partner"]._read_group(
+                [("email_normalized", "in", emails)], ["email_normalized"], ["__count"]
+            )
+        ) if emails else {}
+        for partner in self:
+            partner.lexreply_email_shared = counts.get(partner.email_normalized, 0) > 1
 
     def _compute_lexreply_case_count(self):
         Case = self.env["legal.case"]

@@ -40,6 +40,14 @@ class TestLexReplySecurity(TransactionCase):
             {"case_id": cls.case.id, "summary": "Called opposing counsel", "client_visible": False}
         )
 
+    def test_shared_email_flagged_for_the_bot(self):
+        twin = self.env["res.partner"].create({"name": "王大同 (old record)", "email": "Wang.Datong@example.com"})
+        rows = (self.client | self.other | twin).with_user(self.bot).web_read({"lexreply_email_shared": {}})
+        shared = {row["id"]: row["lexreply_email_shared"] for row in rows}
+        self.assertTrue(shared[self.client.id])
+        self.assertTrue(shared[twin.id])
+        self.assertFalse(shared[self.other.id])
+
     def test_bot_user_shipped(self):
         self.assertEqual(self.bot.login, "lexreply-bot")
         self.assertFalse(self.bot.share, "an internal user")

@@ -73,8 +73,9 @@ export class Env {
   }
 
   /**
-   * The fields a read returns. Names the user may not read are dropped silently (DESIGN.md); no list
-   * means every field, which counts as asking for all of them, restricted ones included.
+   * The fields a read returns. As on a real Odoo 18: naming a field the user may not read is an
+   * AccessError; no list means every field, the restricted ones dropped silently — which still counts
+   * as asking for all of them in the call log.
    */
   readableFields(model: string, requested: readonly string[] | undefined): string[] {
     const def = this.store.model(model);
@@ -83,6 +84,8 @@ export class Env {
       if (!fieldOf(def, name)) throw valueError(`Invalid field '${name}' on model '${model}'`);
       this.requested.add(`${model}.${name}`);
     }
+    const denied = requested?.length ? names.find((n) => !this.canReadField(fieldOf(def, n)!)) : undefined;
+    if (denied) throw this.fieldAccessError(def, denied);
     return ["id", ...names.filter((n) => n !== "id" && this.canReadField(fieldOf(def, n)!))];
   }
 
