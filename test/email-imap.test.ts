@@ -288,4 +288,19 @@ describe("IMAP mailbox → Odoo's mail gateway (real dovecot)", function () {
     assert.equal(filed("<bounce-1@mx.client.example>").length, 0, "no ticket, no message");
     assert.equal(clientMessages, 0);
   });
+
+  // Last in the file: after a failed login dovecot slows down further logins from 127.0.0.1 for a while.
+  it("says clearly why the mailbox cannot be opened (a missing folder, a wrong password) and keeps trying", async () => {
+    const settings = parseImapUrl(dovecot.imapUrl(folder));
+    const attempt = (imap: typeof settings) => {
+      const p = new MailboxPoller({ openClient: () => imapClient(imap), messageProcess: gateway(), mailbox: imap.mailbox, pollMs: 300, describe: describeImap(imap), log: log(), reconnectMs: { first: 100, max: 200 } });
+      pollers.push(p);
+      p.start();
+    };
+    const failures = () => logs.filter((l) => l.msg === "IMAP mailbox could not be opened; retrying").map((l) => String(l.err));
+    attempt({ ...settings, mailbox: "No-Such-Folder" });
+    await eventually(() => assert.ok(failures().filter((e) => /Mailbox doesn't exist: No-Such-Folder/.test(e)).length >= 2, failures().join("\n")));
+    attempt({ ...settings, password: "wrong" });
+    await eventually(() => assert.ok(failures().some((e) => e.startsWith("the server refused the login")), failures().join("\n")));
+  });
 });

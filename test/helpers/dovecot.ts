@@ -90,6 +90,8 @@ log_path = ${dir}/dovecot.log
 ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
+# a test with a wrong password should not wait out the brute-force delay
+auth_failure_delay = 0
 default_internal_user = ${who.internalUser}
 default_internal_group = ${who.internalGroup}
 default_login_user = ${who.loginUser}

@@ -26,6 +26,13 @@ export interface ScanReport {
   leftUnseen: number;
 }
 
+/** imapflow's own message is often just "Command failed"; the server's words say what is wrong. */
+function imapProblem(err: unknown): string {
+  const e = err as { message?: string; responseText?: string; authenticationFailed?: boolean };
+  if (e.authenticationFailed) return `the server refused the login (${e.responseText ?? "check the user and password in IMAP_URL"})`;
+  return e.responseText ? `${e.message}: ${e.responseText}` : String(e.message ?? err);
+}
+
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 const utf8Lossy = new TextDecoder("utf-8");
 
@@ -111,7 +118,7 @@ export class MailboxPoller {
       } catch (err) {
         client.close();
         if (this.stopped) break;
-        this.deps.log.warn({ imap: this.deps.describe, err: (err as Error).message, retryInMs: delay }, "IMAP mailbox could not be opened; retrying");
+        this.deps.log.warn({ imap: this.deps.describe, err: imapProblem(err), retryInMs: delay }, "IMAP mailbox could not be opened; retrying");
         await this.sleep(delay);
         delay = Math.min(delay * 2, max);
         continue;
@@ -169,7 +176,7 @@ export class MailboxPoller {
         lock.release();
       }
     } catch (err) {
-      this.deps.log.warn({ imap: this.deps.describe, err: (err as Error).message }, "IMAP scan interrupted; unprocessed messages stay unseen for the next scan");
+      this.deps.log.warn({ imap: this.deps.describe, err: imapProblem(err) }, "IMAP scan interrupted; unprocessed messages stay unseen for the next scan");
     }
     const level = report.unseen > 0 ? "info" : "debug";
     this.deps.log[level]({ imap: this.deps.describe, ...report }, "IMAP mailbox scanned");
