@@ -14,12 +14,11 @@ export interface PollerDeps {
   log: Logger;
   /** Where the mailbox is, for log lines (no password). */
   describe: string;
-  errorFolder?: string;
   /** Reconnect delays: doubling from the first to the cap. */
   reconnectMs?: { first: number; max: number };
 }
 
-export interface ScanReport {
+interface ScanReport {
   unseen: number;
   handedToOdoo: number;
   refused: number;
@@ -63,11 +62,8 @@ export class MailboxPoller {
   private scanAgain = false;
   private errorFolderReady = false;
   private wake: (() => void) | undefined;
-  private readonly errorFolder: string;
 
-  constructor(private readonly deps: PollerDeps) {
-    this.errorFolder = deps.errorFolder ?? ERROR_FOLDER;
-  }
+  constructor(private readonly deps: PollerDeps) {}
 
   /** Returns at once: connecting (and reconnecting) goes on in the background, so an IMAP outage never holds up the sidecar. */
   start(): void {
@@ -200,8 +196,8 @@ export class MailboxPoller {
         return "unreachable";
       case "refused":
         await this.ensureErrorFolder(client);
-        await client.messageMove(String(uid), this.errorFolder, { uid: true });
-        this.deps.log.error({ ...about, reason: outcome.reason, folder: this.errorFolder }, `Odoo refused the message; moved to ${this.errorFolder}`);
+        await client.messageMove(String(uid), ERROR_FOLDER, { uid: true });
+        this.deps.log.error({ ...about, reason: outcome.reason, folder: ERROR_FOLDER }, `Odoo refused the message; moved to ${ERROR_FOLDER}`);
         return "refused";
     }
   }
@@ -209,8 +205,8 @@ export class MailboxPoller {
   private async ensureErrorFolder(client: ImapFlow): Promise<void> {
     if (this.errorFolderReady) return;
     // imapflow answers an existing folder with `created: false` rather than an error.
-    const { created } = await client.mailboxCreate(this.errorFolder);
-    if (created) this.deps.log.info({ imap: this.deps.describe, folder: this.errorFolder }, "IMAP error folder created");
+    const { created } = await client.mailboxCreate(ERROR_FOLDER);
+    if (created) this.deps.log.info({ imap: this.deps.describe, folder: ERROR_FOLDER }, "IMAP error folder created");
     this.errorFolderReady = true;
   }
 }
