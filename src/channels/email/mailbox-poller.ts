@@ -119,7 +119,7 @@ export class MailboxPoller {
         delay = Math.min(delay * 2, max);
         continue;
       }
-      delay = first;
+      const openedAt = Date.now();
       this.errorFolderReady = false;
       // New mail while IDLE (or the NOOP polling imapflow falls back to) arrives as 'exists'.
       client.on("exists", () => void this.scan());
@@ -129,6 +129,8 @@ export class MailboxPoller {
       void this.scan();
       await closed;
       clearInterval(timer);
+      // A server that lets us in and drops us at once is backed off like one that refuses us.
+      delay = Date.now() - openedAt > max ? first : Math.min(delay * 2, max);
       if (!this.stopped) {
         this.deps.log.warn({ imap: this.deps.describe, retryInMs: delay }, "IMAP connection closed; reconnecting");
         await this.sleep(delay);
