@@ -40,7 +40,7 @@ export const TICKET_SPEC = {
   lexreply_line_user_id: {},
   lexreply_sender_auth: {},
   user_id: {},
-  team_id: { fields: { user_id: {} } },
+  lexreply_team_leader_id: {},
   partner_id: { fields: { commercial_partner_id: {} } },
   lexreply_last_message_id: { fields: MESSAGE_SPEC },
 };
@@ -93,7 +93,7 @@ const ticketSchema = z.object({
   lexreply_line_user_id: orNull(z.string()),
   lexreply_sender_auth: orNull(z.enum(["pass", "fail", "none"])),
   user_id: m2oId,
-  team_id: orNull(z.object({ id: z.number(), user_id: m2oId })),
+  lexreply_team_leader_id: m2oId,
   partner_id: orNull(z.object({ id: z.number(), commercial_partner_id: m2oId })),
   lexreply_last_message_id: orNull(messageSchema),
 });

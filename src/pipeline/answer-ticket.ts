@@ -242,7 +242,7 @@ async function holdDraft(deps: PipelineDeps, conv: Conversation, draft: string, 
 }
 
 function responsibleUser(ticket: TicketRecord, matter: MatterFacts | null): number | null {
-  return matter?.paralegal_user_id ?? ticket.team_id?.user_id ?? ticket.user_id ?? null;
+  return matter?.paralegal_user_id ?? ticket.lexreply_team_leader_id ?? ticket.user_id ?? null;
 }
 
 /** A person takes over: the client gets a holding reply, the ticket a note and an activity. */

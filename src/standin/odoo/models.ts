@@ -77,6 +77,12 @@ function partnerDisplayName(store: OdooStore, row: Row): string {
   return parent && !row.is_company ? `${parent.name}, ${row.name}` : String(row.name ?? "");
 }
 
+/** The addon's `lexreply_team_leader_id`: each bridge knows where its flavour keeps the team's leader. */
+function ticketTeamLeader(store: OdooStore, row: Row): number | false {
+  const team = row.team_id ? store.row("helpdesk.ticket.team", row.team_id as number) : undefined;
+  return (team?.user_id as number | undefined) || false;
+}
+
 function ticketPolicy(store: OdooStore, row: Row): string {
   const team = row.team_id ? store.row("helpdesk.ticket.team", row.team_id as number) : undefined;
   return (team?.lexreply_policy as string | false | undefined) || store.getParam("lexreply.default_policy") || "review";
@@ -223,6 +229,7 @@ const models: ModelDef[] = [
       lexreply_draft: text("Draft answer"),
       lexreply_last_message_id: m2o("mail.message", "Last client message"),
       lexreply_policy: computed(selection("Policy", POLICIES), ticketPolicy),
+      lexreply_team_leader_id: computed(m2o("res.users", "Team leader"), ticketTeamLeader),
       lexreply_sender_auth: selection("Sender authentication", ["pass", "fail", "none"], "none"),
       lexreply_taken_over: bool("Taken over by staff", false),
       lexreply_attempts: integer("LexReply attempts"),
