@@ -7,6 +7,7 @@ import { describeImap, parseImapUrl } from "../src/channels/email/imap-settings.
 import { ERROR_FOLDER, MailboxPoller } from "../src/channels/email/mailbox-poller.js";
 import { createLogger } from "../src/logger.js";
 import { OdooClient } from "../src/odoo/client.js";
+import { OdooUnavailableError } from "../src/odoo/errors.js";
 import { startOdooStandin, type OdooStandin } from "../src/standin/odoo/index.js";
 import { dovecotAvailable, dovecotVersion, eventually, rawMail, startDovecot, type Dovecot } from "./helpers/dovecot.js";
 
@@ -206,6 +207,19 @@ describe("IMAP mailbox → Odoo's mail gateway (real dovecot)", function () {
     assert.equal(filed(messageId).length, 1);
     assert.equal(ticketsNamed("Sent during the outage").length, 1);
     assert.ok(!(await errorFolderIds()).includes(messageId), "an outage is not a refusal");
+  });
+
+  it("does not let a message Odoo can never take (its request refused as too large) hold up the ones after it", async () => {
+    const stuck = "<too-big@client.example>";
+    const real = gateway();
+    const tooBig = (raw: string) => raw.includes(`Message-ID: ${stuck}`);
+    await deliver(rawMail({ from: "lin@client.example", subject: "Huge attachment", body: "…", messageId: stuck }));
+    await deliver(rawMail({ from: "lin@client.example", subject: "Next one", body: "…", messageId: "<next-1@client.example>" }));
+    await deliver(rawMail({ from: "lin@client.example", subject: "And another", body: "…", messageId: "<next-2@client.example>" }));
+
+    poller({ messageProcess: (raw) => (tooBig(raw) ? Promise.reject(new OdooUnavailableError("Odoo at http://odoo:8069 answered HTTP 413", true)) : real(raw)) }).start();
+    await eventually(async () => assert.deepEqual((await inFolder()).map((m) => [m.messageId, m.seen]), [[stuck, false], ["<next-1@client.example>", true], ["<next-2@client.example>", true]]));
+    assert.ok(logs.some((l) => l.messageId === stuck && String(l.reason).includes("HTTP 413")), "the stuck message is logged with the reason");
   });
 
   it("after a crash between Odoo's answer and the \\Seen flag, hands the message over again and Odoo de-duplicates it", async () => {

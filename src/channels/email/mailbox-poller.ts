@@ -60,6 +60,8 @@ export class MailboxPoller {
   private running: Promise<void> | undefined;
   private scanning: Promise<void> | undefined;
   private scanAgain = false;
+  /** The message the last scan stopped at because Odoo could not take it. */
+  private stuckUid: number | undefined;
   private errorFolderReady = false;
   private wake: (() => void) | undefined;
 
@@ -155,8 +157,9 @@ export class MailboxPoller {
     try {
       const lock = await client.getMailboxLock(this.deps.mailbox);
       try {
-        const uids = (await client.search({ seen: false }, { uid: true })) || [];
+        const uids = this.after(this.stuckUid, (await client.search({ seen: false }, { uid: true })) || []);
         report.unseen = uids.length;
+        this.stuckUid = undefined;
         for (const [i, uid] of uids.entries()) {
           if (this.stopped) {
             report.leftUnseen += uids.length - i;
@@ -166,6 +169,7 @@ export class MailboxPoller {
           if (outcome === "unreachable") {
             // Odoo is down: every other message would wait out the same failure, so they wait for the next scan.
             report.leftUnseen += uids.length - i;
+            this.stuckUid = uid;
             break;
           }
           if (outcome !== "gone") report[outcome]++;
@@ -178,6 +182,15 @@ export class MailboxPoller {
     }
     const level = report.unseen > 0 ? "info" : "debug";
     this.deps.log[level]({ imap: this.deps.describe, ...report }, "IMAP mailbox scanned");
+  }
+
+  /**
+   * The next scan starts after the message that could not be handed over, then wraps around: one
+   * that always fails that way (too big for Odoo's request limit, say) cannot hold up the rest.
+   */
+  private after(stuck: number | undefined, uids: number[]): number[] {
+    if (stuck === undefined) return uids;
+    return [...uids.filter((u) => u > stuck), ...uids.filter((u) => u <= stuck)];
   }
 
   private async processOne(client: ImapFlow, uid: number): Promise<"handedToOdoo" | "refused" | "unreachable" | "gone"> {
