@@ -5,3 +5,4 @@ from . import res_partner
 from . import mail_thread
 from . import lexreply_ticket_mixin
 from . import res_config_settings
+from . import lexreply_bridge_mixins

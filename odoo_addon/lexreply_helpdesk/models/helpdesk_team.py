@@ -1,20 +1,8 @@
-from odoo import fields, models
-
-from odoo.addons.lexreply.models.lexreply_ticket_mixin import POLICIES
+from odoo import models
 
 
 class HelpdeskTeam(models.Model):
-    _inherit = "helpdesk.team"
+    """``lexreply_enabled`` and ``lexreply_policy`` come from the core's mixin."""
 
-    lexreply_enabled = fields.Boolean(
-        string="LexReply answers",
-        default=False,
-        help="Ask LexReply to answer the clients' messages on this team's tickets. "
-        "Off by default: switch it on for the teams that serve clients.",
-    )
-    lexreply_policy = fields.Selection(
-        POLICIES,
-        string="Answer policy",
-        help="How LexReply's answers go out for this team. Empty: the default "
-        "policy of the LexReply settings.",
-    )
+    _name = "helpdesk.team"
+    _inherit = ["helpdesk.team", "lexreply.team.mixin"]

@@ -556,3 +556,26 @@ class TestLexReplyTicket(TransactionCase):
         self.assertEqual(self.case.lexreply_ticket_count, 1)
         action = self.case.action_lexreply_view_tickets()
         self.assertEqual(self.Ticket.search(action["domain"]), ticket)
+        self.assertEqual(action["res_model"], "helpdesk.ticket")
+
+    def test_zh_tw_translation_of_bridged_fields(self):
+        """The team fields and the matter's ticket count come from the core's
+        mixins: their labels on the bridged models are still translated."""
+        self.env["res.lang"]._activate_lang("zh_TW")
+        self.env["ir.module.module"]._load_module_terms(
+            ["lexreply", "lexreply_helpdesk_mgmt"], ["zh_TW"], overwrite=True
+        )
+        team = self.env["helpdesk.ticket.team"].with_context(lang="zh_TW")
+        info = team.fields_get(["lexreply_enabled", "lexreply_policy"], ["string", "help", "selection"])
+        self.assertEqual(info["lexreply_enabled"]["string"], "LexReply 回覆")
+        self.assertTrue(info["lexreply_enabled"]["help"].startswith("由 LexReply 回覆此團隊"))
+        self.assertEqual(info["lexreply_policy"]["string"], "回覆政策")
+        self.assertTrue(info["lexreply_policy"]["help"].startswith("此團隊的 LexReply 回覆發送方式"))
+        self.assertEqual(dict(info["lexreply_policy"]["selection"])["auto"], "立即發送")
+        case_info = self.env["legal.case"].with_context(lang="zh_TW").fields_get(
+            ["lexreply_ticket_count", "lexreply_ticket_ids"], ["string"]
+        )
+        self.assertEqual(case_info["lexreply_ticket_count"]["string"], "工單數")
+        self.assertEqual(case_info["lexreply_ticket_ids"]["string"], "工單")
+        action = self.case.with_context(lang="zh_TW").action_lexreply_view_tickets()
+        self.assertEqual(action["name"], "工單")
