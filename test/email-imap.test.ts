@@ -7,7 +7,7 @@ import { describeImap, parseImapUrl } from "../src/channels/email/imap-settings.
 import { ERROR_FOLDER, MailboxPoller } from "../src/channels/email/mailbox-poller.js";
 import { createLogger } from "../src/logger.js";
 import { OdooClient } from "../src/odoo/client.js";
-import { OdooUnavailableError } from "../src/odoo/errors.js";
+import { OdooError, OdooUnavailableError } from "../src/odoo/errors.js";
 import { startOdooStandin, type OdooStandin } from "../src/standin/odoo/index.js";
 import { dovecotAvailable, dovecotVersion, eventually, rawMail, startDovecot, type Dovecot } from "./helpers/dovecot.js";
 
@@ -207,6 +207,23 @@ describe("IMAP mailbox → Odoo's mail gateway (real dovecot)", function () {
     assert.equal(filed(messageId).length, 1);
     assert.equal(ticketsNamed("Sent during the outage").length, 1);
     assert.ok(!(await errorFolderIds()).includes(messageId), "an outage is not a refusal");
+  });
+
+  it("keeps mail unseen, not in the error folder, while the integration user lacks a right, and takes it once fixed", async () => {
+    const messageId = "<while-misconfigured@client.example>";
+    const real = gateway();
+    let rightsFixed = false;
+    await deliver(rawMail({ from: "lin@client.example", subject: "Before the fix", body: "…", messageId }));
+    poller({
+      messageProcess: (raw) =>
+        rightsFixed ? real(raw) : Promise.reject(new OdooError("odoo.exceptions.AccessError", "You are not allowed to create 'Helpdesk Ticket' (helpdesk.ticket) records.")),
+    }).start();
+    await eventually(() => assert.ok(logs.some((l) => String(l.reason).startsWith("the integration user may not do this (fix its rights in Odoo)"))));
+    assert.equal(await seen(messageId), false);
+    assert.ok(!(await errorFolderIds()).includes(messageId));
+    rightsFixed = true;
+    await eventually(async () => assert.equal(await seen(messageId), true));
+    assert.equal(filed(messageId).length, 1);
   });
 
   it("does not let a message Odoo can never take (its request refused as too large) hold up the ones after it", async () => {

@@ -166,8 +166,8 @@ export class MailboxPoller {
             break;
           }
           const outcome = await this.processOne(client, uid);
-          if (outcome === "unreachable") {
-            // Odoo is down: every other message would wait out the same failure, so they wait for the next scan.
+          if (outcome === "later") {
+            // Odoo is down (or the bot lacks a right): every other message would meet the same failure, so they wait for the next scan.
             report.leftUnseen += uids.length - i;
             this.stuckUid = uid;
             break;
@@ -193,7 +193,7 @@ export class MailboxPoller {
     return [...uids.filter((u) => u > stuck), ...uids.filter((u) => u <= stuck)];
   }
 
-  private async processOne(client: ImapFlow, uid: number): Promise<"handedToOdoo" | "refused" | "unreachable" | "gone"> {
+  private async processOne(client: ImapFlow, uid: number): Promise<"handedToOdoo" | "refused" | "later" | "gone"> {
     // `source` is fetched with BODY.PEEK, so reading does not mark the message seen.
     const message = await client.fetchOne(String(uid), { source: true, envelope: true }, { uid: true });
     if (!message || !message.source) return "gone"; // expunged by another mail client meanwhile
@@ -206,9 +206,9 @@ export class MailboxPoller {
         await client.messageFlagsAdd(String(uid), ["\\Seen"], { uid: true });
         this.deps.log.debug({ ...about, ticketId: outcome.ticketId }, "message handed to Odoo and flagged seen");
         return "handedToOdoo";
-      case "unreachable":
+      case "later":
         this.deps.log.warn({ ...about, reason: outcome.reason }, "Odoo could not take the message; it stays unseen and is tried again at the next scan");
-        return "unreachable";
+        return "later";
       case "refused":
         await this.ensureErrorFolder(client);
         await client.messageMove(String(uid), ERROR_FOLDER, { uid: true });
