@@ -96,6 +96,12 @@ class LexReplyTicketMixin(models.AbstractModel):
     )
     lexreply_attempts = fields.Integer(string="LexReply attempts", copy=False, readonly=True)
     lexreply_asked_at = fields.Datetime(string="Asked LexReply at", copy=False, readonly=True)
+    lexreply_team_leader_id = fields.Many2one(
+        "res.users",
+        string="Team leader",
+        compute="_compute_lexreply_team_leader_id",
+        help="The leader of the ticket's team, wherever the helpdesk flavour keeps it.",
+    )
 
     # ------------------------------------------------------------------
     # Flavour hooks (the bridges may override)
@@ -141,6 +147,21 @@ class LexReplyTicketMixin(models.AbstractModel):
         for ticket in self:
             team = ticket._lexreply_team()
             ticket.lexreply_policy = (team and team.lexreply_policy) or default
+
+    def _lexreply_team_leader_depends(self):
+        if "team_id" not in self._fields:
+            return []
+        team_fields = self.env[self._fields["team_id"].comodel_name]._fields
+        return ["team_id"] + [
+            f"team_id.{name}" for name in ("leader_id", "user_id", "member_ids") if name in team_fields
+        ]
+
+    @api.depends(lambda self: self._lexreply_team_leader_depends())
+    def _compute_lexreply_team_leader_id(self):
+        # The sidecar reads this instead of team_id.user_id, which Enterprise's
+        # team model lacks. As superuser: a reader of the ticket may not read its team.
+        for ticket in self:
+            ticket.lexreply_team_leader_id = ticket.sudo()._lexreply_team_leader().id
 
     # ------------------------------------------------------------------
     # CRUD

@@ -543,6 +543,20 @@ class TestLexReplyTicket(TransactionCase):
         no_team = self._ticket(team_id=False)
         self.assertEqual(no_team.lexreply_policy, "review")
 
+    def test_bot_reads_team_leader(self):
+        """The sidecar reads the leader from the ticket (Enterprise's team has no user_id)."""
+        ticket = self._ticket()
+        self.assertEqual(self.team.user_id, self.leader)
+        [values] = ticket.with_user(self.bot).web_read({"lexreply_team_leader_id": {}})
+        self.assertEqual(values["lexreply_team_leader_id"], self.team.user_id.id)
+        ticket.team_id = self.team_off  # a team without leader
+        [values] = ticket.with_user(self.bot).web_read({"lexreply_team_leader_id": {}})
+        self.assertFalse(values["lexreply_team_leader_id"])
+        [values] = self._ticket(team_id=False).with_user(self.bot).web_read(
+            {"lexreply_team_leader_id": {}}
+        )
+        self.assertFalse(values["lexreply_team_leader_id"])
+
     def test_open_follows_closed_stage(self):
         ticket = self._ticket()
         self.assertTrue(ticket.lexreply_open)
@@ -572,6 +586,8 @@ class TestLexReplyTicket(TransactionCase):
         self.assertEqual(info["lexreply_policy"]["string"], "回覆政策")
         self.assertTrue(info["lexreply_policy"]["help"].startswith("此團隊的 LexReply 回覆發送方式"))
         self.assertEqual(dict(info["lexreply_policy"]["selection"])["auto"], "立即發送")
+        ticket_info = self.Ticket.with_context(lang="zh_TW").fields_get(["lexreply_team_leader_id"], ["string"])
+        self.assertEqual(ticket_info["lexreply_team_leader_id"]["string"], "團隊負責人")
         case_info = self.env["legal.case"].with_context(lang="zh_TW").fields_get(
             ["lexreply_ticket_count", "lexreply_ticket_ids"], ["string"]
         )
