@@ -1,64 +1,18 @@
 import assert from "node:assert/strict";
 import { Writable } from "node:stream";
-import PostalMime from "postal-mime";
-import { SMTPServer } from "smtp-server";
 import { emailChannel, smtpSender } from "../src/channels/email/index.js";
 import { StaffDigest } from "../src/channels/email/staff-digest.js";
 import { createLogger } from "../src/logger.js";
 import type { Escalation } from "../src/pipeline/answer-ticket.js";
 import { clientAsks, startHarness, ticket, type Harness } from "./helpers/harness.js";
 import { eventually } from "./helpers/dovecot.js";
-
-interface Captured {
-  from: string;
-  to: string[];
-  subject: string;
-  text: string;
-}
-
-/** A real SMTP server (smtp-server) on 127.0.0.1 that keeps what it is given, and can refuse with 451. */
-async function startSmtp(user: string, pass: string) {
-  const mails: Captured[] = [];
-  let refusals = 0;
-  const server = new SMTPServer({
-    disabledCommands: ["STARTTLS"],
-    allowInsecureAuth: true,
-    logger: false,
-    onAuth: (auth, _session, done) => (auth.username === user && auth.password === pass ? done(null, { user }) : done(new Error("535 bad credentials"))),
-    onData: (stream, session, done) => {
-      const chunks: Buffer[] = [];
-      stream.on("data", (c: Buffer) => chunks.push(c));
-      stream.on("end", async () => {
-        if (refusals > 0) {
-          refusals--;
-          return done(Object.assign(new Error("Mailbox busy, try again later"), { responseCode: 451 }));
-        }
-        const parsed = await PostalMime.parse(Buffer.concat(chunks));
-        mails.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
-          to: session.envelope.rcptTo.map((r) => r.address),
-          subject: parsed.subject ?? "",
-          text: parsed.text ?? "",
-        });
-        done();
-      });
-    },
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.server.address() as { port: number };
-  return {
-    url: `smtp://${user}:${encodeURIComponent(pass)}@127.0.0.1:${port}`,
-    mails,
-    refuseNext: (n: number) => void (refusals = n),
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
+import { startSmtp, type SmtpSink } from "./helpers/smtp.js";
 
 const quietLog = () => createLogger("info", new Writable({ write: (_c, _e, done) => done() }));
 
 describe("staff e-mail digest (real SMTP server: smtp-server)", function () {
   this.timeout(15_000);
-  let smtp: Awaited<ReturnType<typeof startSmtp>>;
+  let smtp: SmtpSink;
   let h: Harness | undefined;
 
   beforeEach(async () => {
