@@ -39,7 +39,7 @@ class LexReplyTicketMixin(models.AbstractModel):
 
     A bridge module (``lexreply_helpdesk_mgmt`` for OCA, ``lexreply_helpdesk`` for
     Enterprise) inherits this into its ``helpdesk.ticket`` and only adds what
-    differs: ``lexreply_open``, the team fields and the automation/cron data.
+    differs: the compute of ``lexreply_open``, the team model and the automation/cron data.
     The mixin inherits ``mail.thread`` so that its overrides of the mail gateway
     methods sit between the helpdesk's own overrides and ``mail.thread``'s.
     """
@@ -96,6 +96,13 @@ class LexReplyTicketMixin(models.AbstractModel):
     )
     lexreply_attempts = fields.Integer(string="LexReply attempts", copy=False, readonly=True)
     lexreply_asked_at = fields.Datetime(string="Asked LexReply at", copy=False, readonly=True)
+    lexreply_open = fields.Boolean(
+        string="Open",
+        compute="_compute_lexreply_open",
+        store=True,
+        index=True,
+        help="The ticket is not closed.",
+    )
     lexreply_team_leader_id = fields.Many2one(
         "res.users",
         string="Team leader",
@@ -147,6 +154,11 @@ class LexReplyTicketMixin(models.AbstractModel):
         for ticket in self:
             team = ticket._lexreply_team()
             ticket.lexreply_policy = (team and team.lexreply_policy) or default
+
+    def _compute_lexreply_open(self):
+        # Each bridge overrides this (with its @api.depends): what "closed" means
+        # depends on the flavour's stages.
+        self.lexreply_open = True
 
     def _lexreply_team_leader_depends(self):
         if "team_id" not in self._fields:

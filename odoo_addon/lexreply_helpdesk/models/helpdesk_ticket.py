@@ -12,13 +12,7 @@ class HelpdeskTicket(models.Model):
     _inherit = ["lexreply.ticket.mixin", "helpdesk.ticket"]
     _lexreply_team_model = "helpdesk.team"
 
-    lexreply_open = fields.Boolean(
-        string="Open",
-        compute="_compute_lexreply_open",
-        store=True,
-        index=True,
-        help="The ticket is not in a folded (closing) stage.",
-    )
+    lexreply_open = fields.Boolean(help="The ticket is not in a folded (closing) stage.")
 
     @api.depends("stage_id", "stage_id.fold")
     def _compute_lexreply_open(self):

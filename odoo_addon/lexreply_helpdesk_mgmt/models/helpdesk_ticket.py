@@ -8,13 +8,7 @@ class HelpdeskTicket(models.Model):
     _inherit = ["lexreply.ticket.mixin", "helpdesk.ticket"]
     _lexreply_team_model = "helpdesk.ticket.team"
 
-    lexreply_open = fields.Boolean(
-        string="Open",
-        compute="_compute_lexreply_open",
-        store=True,
-        index=True,
-        help="The ticket is not in a closed stage.",
-    )
+    lexreply_open = fields.Boolean(help="The ticket is not in a closed stage.")
 
     @api.depends("stage_id", "stage_id.closed")
     def _compute_lexreply_open(self):

@@ -586,8 +586,12 @@ class TestLexReplyTicket(TransactionCase):
         self.assertEqual(info["lexreply_policy"]["string"], "回覆政策")
         self.assertTrue(info["lexreply_policy"]["help"].startswith("此團隊的 LexReply 回覆發送方式"))
         self.assertEqual(dict(info["lexreply_policy"]["selection"])["auto"], "立即發送")
-        ticket_info = self.Ticket.with_context(lang="zh_TW").fields_get(["lexreply_team_leader_id"], ["string"])
+        ticket_info = self.Ticket.with_context(lang="zh_TW").fields_get(
+            ["lexreply_team_leader_id", "lexreply_open"], ["string", "help"]
+        )
         self.assertEqual(ticket_info["lexreply_team_leader_id"]["string"], "團隊負責人")
+        self.assertEqual(ticket_info["lexreply_open"]["string"], "未結案")
+        self.assertEqual(ticket_info["lexreply_open"]["help"], "工單不在已結案的階段。")
         case_info = self.env["legal.case"].with_context(lang="zh_TW").fields_get(
             ["lexreply_ticket_count", "lexreply_ticket_ids"], ["string"]
         )
