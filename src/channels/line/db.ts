@@ -7,6 +7,8 @@ export type LineDb = Database.Database;
 /** The file under `DATA_DIR`; docs/line.md shows how to inspect it with `sqlite3`. */
 export const LINE_DB_FILE = "line-outbox.sqlite";
 
+export const lineDbPath = (dataDir: string) => join(dataDir, LINE_DB_FILE);
+
 const SCHEMA = `
 -- Every accepted webhook event, by LINE's webhookEventId: the outbox (pending) and the memory of
 -- what was handled (done), so a redelivery is recognised across restarts.
@@ -67,11 +69,15 @@ CREATE TABLE IF NOT EXISTS approved_deliveries (
  * The LINE channel's only local state, in one SQLite file. WAL with synchronous=NORMAL survives a
  * process crash (an OS crash may lose the last transactions) and keeps a webhook insert well under a millisecond.
  */
-export function openLineDb(dataDir: string): LineDb {
+export function openLineDb(dataDir: string, opts: { autoCheckpoint?: boolean } = {}): LineDb {
   mkdirSync(dataDir, { recursive: true });
-  const db = new Database(join(dataDir, LINE_DB_FILE));
+  const db = new Database(lineDbPath(dataDir));
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");
+  // The running sidecar checkpoints in a worker thread (checkpointer.ts); a one-off user keeps SQLite's own.
+  if (opts.autoCheckpoint === false) db.pragma("wal_autocheckpoint = 0");
+  // After a burst the log is cut back to this size once checkpointed, instead of keeping its peak size.
+  db.pragma("journal_size_limit = 16777216");
   db.pragma("busy_timeout = 5000");
   db.exec(SCHEMA);
   return db;

@@ -4,7 +4,8 @@ import { OdooUnavailableError } from "../../odoo/errors.js";
 import type { ChannelPlugins, SidecarConfig, SidecarParts } from "../../sidecar.js";
 import { ApprovedDeliveries } from "./approvals.js";
 import { odooCodeMailer, smtpCodeMailer } from "./code-mailer.js";
-import { openLineDb } from "./db.js";
+import { startCheckpointer } from "./checkpointer.js";
+import { lineDbPath, openLineDb } from "./db.js";
 import { deliverRoutes } from "./deliver-route.js";
 import { LineSender, lineDelivery } from "./delivery.js";
 import { LineIntake } from "./intake.js";
@@ -27,7 +28,8 @@ export function lineChannel(config: SidecarConfig, core: SidecarParts, log: Logg
   const channelAccessToken = config.LINE_CHANNEL_ACCESS_TOKEN;
   if (!channelSecret || !channelAccessToken) throw new Error("the LINE channel needs LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN");
   const { odoo, templates } = core;
-  const db = openLineDb(config.DATA_DIR);
+  const db = openLineDb(config.DATA_DIR, { autoCheckpoint: false });
+  let checkpointer: ReturnType<typeof startCheckpointer> | undefined;
   const metrics = lineMetrics();
   const api = lineApi({ channelAccessToken, apiBaseUrl: config.LINE_API_BASE_URL, dataApiBaseUrl: config.LINE_DATA_API_BASE_URL });
   const sent = new SentBatches(db);
@@ -69,9 +71,13 @@ export function lineChannel(config: SidecarConfig, core: SidecarParts, log: Logg
       deliverRoutes({ secret: config.ASK_SECRET, db: config.ODOO_DB, odoo, sender, approvals: new ApprovedDeliveries(db), log }),
       metricsRoutes(),
     ],
-    start: () => worker.start(),
+    start: () => {
+      checkpointer = startCheckpointer(lineDbPath(config.DATA_DIR));
+      worker.start();
+    },
     stop: async () => {
       await worker.stop();
+      await checkpointer?.stop();
       db.close();
     },
   };
