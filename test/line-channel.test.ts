@@ -320,6 +320,21 @@ describe("LINE channel, end to end (sidecar + Odoo stand-in + model stand-in + L
     assert.equal(odoo.store.row("res.partner", xiaohua.partnerId)!.lexreply_line_user_id ?? false, false);
   });
 
+  it("unlinks on request; the next message gets the welcome again, not an answer", async () => {
+    const uid = "U9999999999999999999999999999999c";
+    const partnerId = odoo.store.create("res.partner", { name: "解除測試", email: "unlink.test@example.tw", lexreply_line_user_id: uid, lexreply_line_verified_at: "2026-01-01 00:00:00" });
+    await webhook(main, [events.text(uid, "解除綁定")]);
+    await until("the unlinked notice", () => line.textsFor(uid).length === 1);
+    assert.match(line.textsFor(uid)[0]!, /已解除/);
+    const partner = odoo.store.row("res.partner", partnerId)!;
+    assert.equal(partner.lexreply_line_user_id, false);
+    assert.equal(partner.lexreply_line_verified_at, false);
+    await webhook(main, [events.text(uid, "我的案件進度？")]);
+    await until("the welcome", () => line.textsFor(uid).length === 2);
+    assert.match(line.textsFor(uid)[1]!, /電子郵件地址/);
+    assert.equal(ticketsOf(uid).length, 0);
+  });
+
   it("answers a sticker with a polite text and notes it on the ticket; an image is attached there", async () => {
     const uid = "U5555555555555555555555555555555e";
     linkClient(firm.clients.emily.partnerId, uid);
