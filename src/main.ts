@@ -34,7 +34,6 @@ async function sandboxOdoo(config: Config, log: Logger): Promise<{ config: Sidec
 function channels(config: SidecarConfig, core: SidecarParts, log: Logger): ChannelPlugins {
   const list: ChannelPlugins[] = [];
   if (config.sandbox) list.push(sandboxChannel(config, core, log));
-  void core;
   if (config.LINE_CHANNEL_SECRET) list.push(lineChannel(config, core, log));
   if (!config.LINE_CHANNEL_SECRET) log.info("LINE channel off: LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN are not set");
   if (!config.IMAP_URL) log.info("IMAP mailbox off: IMAP_URL is not set (mail to the helpdesk alias still works through Odoo)");
