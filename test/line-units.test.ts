@@ -6,7 +6,9 @@ import { openLineDb, type LineDb } from "../src/channels/line/db.js";
 import { LineSender } from "../src/channels/line/delivery.js";
 import type { LineEvent } from "../src/channels/line/events.js";
 import { lineApi } from "../src/channels/line/line-api.js";
+import { Linking } from "../src/channels/line/linking.js";
 import { lineMetrics } from "../src/channels/line/metrics.js";
+import type { OdooClient } from "../src/odoo/client.js";
 import { Outbox } from "../src/channels/line/outbox.js";
 import { ReplyTokens } from "../src/channels/line/reply-tokens.js";
 import { SentBatches } from "../src/channels/line/sent-batches.js";
@@ -143,6 +145,21 @@ describe("LINE channel parts", () => {
       assert.deepEqual(handled, ["a1", "a2"], "a2 waited for a1's retry");
       assert.equal(outbox.pending(), 0);
       assert.deepEqual(db.prepare(`SELECT webhook_event_id, status FROM events WHERE status = 'dead'`).all(), [{ webhook_event_id: "b1", status: "dead" }]);
+    });
+
+    it("forgets linking requests abandoned a day ago and keeps a current one", async () => {
+      let now = Date.now();
+      const mailer = { send: async () => {} };
+      const odoo = { executeKw: async () => [] } as unknown as OdooClient;
+      const linking = new Linking({ db, odoo, mailer, log: createLogger("fatal"), now: () => now });
+      const zh = async () => "zh-TW" as const;
+      await linking.handleText("Uold", "你好", zh);
+      await linking.handleText("Ucode", "someone@example.tw", zh);
+      now += 25 * 3_600_000;
+      await linking.handleText("Ufresh", "someone@example.tw", zh);
+      linking.prune();
+      const left = db.prepare(`SELECT line_user_id FROM link_requests ORDER BY line_user_id`).all();
+      assert.deepEqual(left, [{ line_user_id: "Ufresh" }]);
     });
 
     it("hands a reply token out once, only while fresh, and to a message still being posted", () => {

@@ -39,12 +39,13 @@ export function lineChannel(config: SidecarConfig, core: SidecarParts, log: Logg
   const mailer = config.SMTP_URL
     ? smtpCodeMailer(config.SMTP_URL, config.SMTP_FROM ?? "LexReply <no-reply@localhost>", templates)
     : odooCodeMailer(odoo, templates);
+  const linking = new Linking({ db, odoo, mailer, log });
   const intake = new LineIntake({
     odoo,
     api,
     sender,
     tokens,
-    linking: new Linking({ db, odoo, mailer, log }),
+    linking,
     rateLimit: new RateLimit(config.LINE_RATE_LIMIT_PER_HOUR),
     templates,
     log,
@@ -61,6 +62,7 @@ export function lineChannel(config: SidecarConfig, core: SidecarParts, log: Logg
       outbox.prune();
       tokens.prune();
       sent.prune();
+      linking.prune();
     },
   });
   log.info({ dataDir: config.DATA_DIR, linkCodesBy: config.SMTP_URL ? "smtp" : "odoo mail" }, "LINE channel on: POST /line/webhook, POST /line/deliver");

@@ -58,6 +58,7 @@ export class Linking {
   private readonly insertStmt;
   private readonly updateStmt;
   private readonly deleteStmt;
+  private readonly pruneStmt;
 
   constructor(private readonly deps: LinkingDeps) {
     this.now = deps.now ?? Date.now;
@@ -69,6 +70,15 @@ export class Linking {
          code_sent_at = @code_sent_at, wrong_tries = @wrong_tries, locked_until = @locked_until WHERE line_user_id = @line_user_id`,
     );
     this.deleteStmt = db.prepare(`DELETE FROM link_requests WHERE line_user_id = ?`);
+    this.pruneStmt = db.prepare(
+      `DELETE FROM link_requests WHERE COALESCE(code_expires_at, 0) < @before AND COALESCE(code_sent_at, 0) < @before AND COALESCE(locked_until, 0) < @now`,
+    );
+  }
+
+  /** Forgets users who stopped linking a day ago (no live code, no lock): strangers do not pile up. */
+  prune(): void {
+    const now = this.now();
+    this.pruneStmt.run({ before: now - 24 * 3_600_000, now });
   }
 
   /** The language this user is spoken to in: fixed at first contact, Chinese as soon as they write it. */
