@@ -12,6 +12,7 @@ import { AskJobs } from "./jobs/ask-jobs.js";
 import { answerTicket, type EscalationListener, type LineDelivery, type PipelineDeps } from "./pipeline/answer-ticket.js";
 import { askRoutes } from "./routes/ask.js";
 import { healthRoutes } from "./routes/health.js";
+import { counter, metricsRoutes } from "./metrics.js";
 
 /** The settings a running sidecar needs once sandbox mode has filled in its own Odoo. */
 export type SidecarConfig = Config & { ODOO_URL: string; ODOO_DB: string; ODOO_API_KEY: string; ASK_SECRET: string };
@@ -78,7 +79,16 @@ export function buildCore(config: SidecarConfig, log: Logger): SidecarParts {
     llmTimeoutMs: config.LLM_TIMEOUT_MS,
     senderAuthPolicy: config.SENDER_AUTH_POLICY,
   };
-  const jobs = new AskJobs({ run: (job) => answerTicket(pipeline, job), concurrency: config.MAX_CONCURRENT_ANSWERS, log });
+  const answers = counter("lexreply_answers_total", "Questions answered, by how they ended (sent, draft, escalated, failed, skipped)", ["state"]);
+  const jobs = new AskJobs({
+    run: async (job) => {
+      const outcome = await answerTicket(pipeline, job);
+      answers.inc({ state: outcome.state });
+      return outcome;
+    },
+    concurrency: config.MAX_CONCURRENT_ANSWERS,
+    log,
+  });
   return { odoo, templates, answerer, pipeline, jobs };
 }
 
@@ -90,6 +100,7 @@ export function buildSidecar(config: SidecarConfig, log: Logger, channels: (core
   core.pipeline.escalations = plugins.escalations;
   const app = createApp(log, [
     healthRoutes(core.odoo),
+    metricsRoutes(),
     askRoutes({ secret: config.ASK_SECRET, db: config.ODOO_DB, jobs: core.jobs }),
     ...(plugins.routes ?? []),
   ]);

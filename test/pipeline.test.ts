@@ -205,6 +205,13 @@ describe("answer pipeline (Odoo and OpenAI stand-ins over HTTP)", function () {
     assert.equal(health.status, 200);
   });
 
+  it("counts answers by outcome at /metrics", async () => {
+    await clientAsks(h, h.firm.clients.meiling.partnerId, "進度？");
+    const res = await request(h.app).get("/metrics");
+    assert.equal(res.status, 200);
+    assert.match(res.text, /lexreply_answers_total\{state="sent"\} [1-9]/);
+  });
+
   it("keeps the client's words and the answer out of the logs below debug", async () => {
     const question = "我想了解目前離婚訴訟案件的進展，這是我的私事";
     await clientAsks(h, h.firm.clients.meiling.partnerId, question);

@@ -1,5 +1,4 @@
 import type { Logger } from "../../logger.js";
-import { metricsRoutes } from "../../metrics.js";
 import { OdooUnavailableError } from "../../odoo/errors.js";
 import type { ChannelPlugins, SidecarConfig, SidecarParts } from "../../sidecar.js";
 import { ApprovedDeliveries } from "./approvals.js";
@@ -71,7 +70,6 @@ export function lineChannel(config: SidecarConfig, core: SidecarParts, log: Logg
     routes: [
       webhookRoutes({ channelSecret, outbox, metrics, accepted: () => worker.kick() }),
       deliverRoutes({ secret: config.ASK_SECRET, db: config.ODOO_DB, odoo, sender, approvals: new ApprovedDeliveries(db), log }),
-      metricsRoutes(),
     ],
     start: () => {
       checkpointer = startCheckpointer(lineDbPath(config.DATA_DIR));
