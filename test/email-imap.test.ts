@@ -9,36 +9,18 @@ import { createLogger } from "../src/logger.js";
 import { OdooClient } from "../src/odoo/client.js";
 import { OdooError, OdooUnavailableError } from "../src/odoo/errors.js";
 import { startOdooStandin, type OdooStandin } from "../src/standin/odoo/index.js";
-import { dovecotAvailable, dovecotVersion, eventually, rawMail, startDovecot, type Dovecot } from "./helpers/dovecot.js";
+import { dovecotPerFile, eventually, rawMail } from "./helpers/dovecot.js";
 
 describe("IMAP mailbox → Odoo's mail gateway (real dovecot)", function () {
   this.timeout(20_000);
-  let dovecot: Dovecot;
+  const mail = dovecotPerFile({ announce: true });
   let odoo: OdooStandin;
   let logs: Record<string, unknown>[];
   let pollers: MailboxPoller[];
   let clientMessages: number;
 
-  let folder: string;
-  let tests = 0;
-
-  before(async function () {
-    if (!dovecotAvailable()) {
-      console.warn("    SKIPPED: no dovecot binary (apt-get install dovecot-imapd); the IMAP tests need a real IMAP server");
-      this.skip();
-    }
-    console.log(`    against ${dovecotVersion()}`);
-    dovecot = await startDovecot();
-  });
-
-  after(async () => {
-    await dovecot?.close();
-  });
-
   // One server for the file; each test polls a folder of its own (IMAP_URL's path names it).
   beforeEach(async () => {
-    folder = `Inbox-test-${++tests}`;
-    await dovecot.createMailbox(folder);
     odoo = await startOdooStandin();
     clientMessages = 0;
     odoo.onClientMessage(() => void clientMessages++);
@@ -49,7 +31,7 @@ describe("IMAP mailbox → Odoo's mail gateway (real dovecot)", function () {
   afterEach(async function () {
     for (const p of pollers) await p.stop();
     await odoo?.close();
-    if (this.currentTest?.isFailed()) console.log(dovecot.log());
+    if (this.currentTest?.isFailed()) console.log(mail.server().log());
   });
 
   const log = () =>
@@ -68,7 +50,7 @@ describe("IMAP mailbox → Odoo's mail gateway (real dovecot)", function () {
 
   /** The poller as the sidecar builds it, from an IMAP_URL with a percent-encoded password. */
   function poller(opts: { pollMs?: number; messageProcess?: MessageProcess; clients?: ImapFlow[] } = {}): MailboxPoller {
-    const imap = parseImapUrl(dovecot.imapUrl(folder));
+    const imap = parseImapUrl(mail.server().imapUrl(mail.folder()));
     const p = new MailboxPoller({
       openClient: () => {
         const c = imapClient(imap);
@@ -89,9 +71,9 @@ describe("IMAP mailbox → Odoo's mail gateway (real dovecot)", function () {
   const gatewayCalls = () => odoo.calls.filter((c) => c.ormMethod === "message_process" && !c.error);
   const filed = (messageId: string) => odoo.store.searchRead("mail.message", [["message_id", "=", messageId]], ["res_id", "model"]);
   const ticketsNamed = (name: string) => odoo.store.search("helpdesk.ticket", [["name", "=", name]]);
-  const deliver = (raw: string | Buffer) => dovecot.deliver(raw, folder);
-  const inFolder = () => dovecot.messages(folder);
-  const errorFolderIds = async () => (await dovecot.messages(ERROR_FOLDER)).map((m) => m.messageId);
+  const deliver = (raw: string | Buffer) => mail.server().deliver(raw, mail.folder());
+  const inFolder = () => mail.server().messages(mail.folder());
+  const errorFolderIds = async () => (await mail.server().messages(ERROR_FOLDER)).map((m) => m.messageId);
   const seen = async (messageId: string) => (await inFolder()).find((m) => m.messageId === messageId)?.seen;
   const logged = (text: string) => logs.some((l) => String(l.msg).includes(text));
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -124,7 +106,7 @@ describe("IMAP mailbox → Odoo's mail gateway (real dovecot)", function () {
   });
 
   it("finds new mail by its periodic full scan alone when no IDLE is running", async () => {
-    const imap = parseImapUrl(dovecot.imapUrl(folder));
+    const imap = parseImapUrl(mail.server().imapUrl(mail.folder()));
     const p = new MailboxPoller({
       openClient: () => new ImapFlow({ host: imap.host, port: imap.port, secure: false, auth: { user: imap.user, pass: imap.password }, logger: false, disableAutoIdle: true }),
       messageProcess: gateway(),
@@ -171,7 +153,7 @@ describe("IMAP mailbox → Odoo's mail gateway (real dovecot)", function () {
     odoo.setGatewayFilter((m) => (m.messageId === bad ? { refuse: "No possible route found for incoming message" } : "accept"));
     await deliver(rawMail({ from: "x@client.example", subject: "Refused one", body: "…", messageId: bad }));
     await deliver(rawMail({ from: "y@client.example", subject: "Accepted one", body: "…", messageId: good }));
-    assert.deepEqual(await dovecot.messages(ERROR_FOLDER), [], "no error folder yet");
+    assert.deepEqual(await mail.server().messages(ERROR_FOLDER), [], "no error folder yet");
 
     poller().start();
     await eventually(async () => assert.deepEqual(await errorFolderIds(), [bad]));
@@ -322,7 +304,7 @@ describe("IMAP mailbox → Odoo's mail gateway (real dovecot)", function () {
 
   // Last in the file: after a failed login dovecot slows down further logins from 127.0.0.1 for a while.
   it("says clearly why the mailbox cannot be opened (a missing folder, a wrong password) and keeps trying", async () => {
-    const settings = parseImapUrl(dovecot.imapUrl(folder));
+    const settings = parseImapUrl(mail.server().imapUrl(mail.folder()));
     const attempt = (imap: typeof settings) => {
       const p = new MailboxPoller({ openClient: () => imapClient(imap), messageProcess: gateway(), mailbox: imap.mailbox, pollMs: 300, describe: describeImap(imap), log: log(), reconnectMs: { first: 100, max: 200 } });
       pollers.push(p);

@@ -3,7 +3,7 @@ import { Writable } from "node:stream";
 import { emailChannel } from "../src/channels/email/index.js";
 import { createLogger } from "../src/logger.js";
 import type { ChannelPlugins } from "../src/sidecar.js";
-import { dovecotAvailable, eventually, rawMail, startDovecot, type Dovecot } from "./helpers/dovecot.js";
+import { dovecotPerFile, eventually, rawMail } from "./helpers/dovecot.js";
 import { chatter, startHarness, type Harness } from "./helpers/harness.js";
 
 const RECEIVER = "mx.mingli-law.example.tw";
@@ -12,29 +12,12 @@ const verdict = (result: "pass" | "fail") =>
 
 describe("e-mail from the IMAP mailbox, end to end: sender authentication (dovecot + sidecar + Odoo and OpenAI stand-ins)", function () {
   this.timeout(20_000);
-  let dovecot: Dovecot;
+  const mail = dovecotPerFile();
   let h: Harness;
   let channel: ChannelPlugins;
 
-  let folder: string;
-  let tests = 0;
-
-  before(async function () {
-    if (!dovecotAvailable()) {
-      console.warn("    SKIPPED: no dovecot binary (apt-get install dovecot-imapd); these tests need a real IMAP server");
-      this.skip();
-    }
-    dovecot = await startDovecot();
-  });
-
-  after(async () => {
-    await dovecot?.close();
-  });
-
   beforeEach(async () => {
-    folder = `Inbox-test-${++tests}`;
-    await dovecot.createMailbox(folder);
-    h = await startHarness({ IMAP_URL: dovecot.imapUrl(folder), IMAP_POLL_MS: "1000", SENDER_AUTH_POLICY: "hold_on_fail" });
+    h = await startHarness({ IMAP_URL: mail.server().imapUrl(mail.folder()), IMAP_POLL_MS: "1000", SENDER_AUTH_POLICY: "hold_on_fail" });
     // The mailbox's tickets join a team that sends a passing answer at once: only the sender's verdict can hold it back.
     const config = { ...h.config, IMAP_TEAM_ID: h.firm.teams.clientService };
     channel = emailChannel(config, h.core, createLogger("info", new Writable({ write: (_c, _e, done) => done() })));
@@ -49,9 +32,9 @@ describe("e-mail from the IMAP mailbox, end to end: sender authentication (dovec
   /** The client's mail arrives in the mailbox; the poller hands it to Odoo, whose automation calls /ask. */
   async function mailArrives(messageId: string, auth: "pass" | "fail") {
     const { zhiming } = h.firm.clients;
-    await dovecot.deliver(
+    await mail.server().deliver(
       rawMail({ from: `${zhiming.name} <${zhiming.email}>`, subject: "案件進度", body: "請問我的案子目前進度如何？", messageId, headers: [verdict(auth)] }),
-      folder,
+      mail.folder(),
     );
     let ticketId = 0;
     await eventually(() => {

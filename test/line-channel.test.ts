@@ -15,8 +15,8 @@ import { buildSidecar, type SidecarConfig } from "../src/sidecar.js";
 import { seedSampleFirm, signedAskCaller, startOdooStandin, type OdooStandin, type SampleFirm } from "../src/standin/odoo/index.js";
 import { FakeLinePlatform, WebhookEvents } from "./fakes/line-platform.js";
 import { FakeOpenAI } from "./fakes/openai-server.js";
+import { ASK_SECRET, standinEnv } from "./helpers/harness.js";
 
-const ASK_SECRET = "line-test-ask-secret-0123456789";
 const CASE_NUMBER = /\d{4}-[A-Z]{2,5}-\d{3,6}/;
 
 async function until<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 8000): Promise<T> {
@@ -79,13 +79,7 @@ describe("LINE channel, end to end (sidecar + Odoo stand-in + model stand-in + L
   async function startSidecar(env: Record<string, string> = {}, dataDir = mkdtempSync(join(tmpdir(), "lexreply-line-"))): Promise<Sidecar> {
     dirs.push(dataDir);
     const config = loadConfig({
-      ODOO_URL: odoo.url,
-      ODOO_DB: odoo.db,
-      ODOO_API_KEY: odoo.botPassword,
-      ASK_SECRET,
-      LLM_MODE: "openai",
-      OPENAI_API_KEY: "sk-test",
-      OPENAI_BASE_URL: model.baseURL,
+      ...standinEnv(odoo, model, dataDir),
       LLM_TIMEOUT_MS: "5000",
       LINE_CHANNEL_SECRET: line.channelSecret,
       LINE_CHANNEL_ACCESS_TOKEN: line.accessToken,
@@ -94,7 +88,6 @@ describe("LINE channel, end to end (sidecar + Odoo stand-in + model stand-in + L
       LINE_REPLY_TOKEN_TTL_MS: "3000",
       SMTP_URL: smtp.url,
       SMTP_FROM: "明理聯合法律事務所 <service@mingli-law.example.tw>",
-      DATA_DIR: dataDir,
       ...env,
     }) as SidecarConfig;
     const log = createLogger("fatal");

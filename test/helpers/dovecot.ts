@@ -256,3 +256,29 @@ export async function eventually(check: () => void | Promise<void>, timeoutMs = 
     }
   }
 }
+
+/**
+ * One dovecot for the whole describe block, skipped with a clear line where the binary is absent, and
+ * a fresh folder per test (IMAP_URL's path names the mailbox to poll). Call inside `describe`.
+ */
+export function dovecotPerFile(opts: { announce?: boolean } = {}): { server: () => Dovecot; folder: () => string } {
+  let dovecot: Dovecot | undefined;
+  let folder = "";
+  let tests = 0;
+  before(async function () {
+    if (!dovecotAvailable()) {
+      console.warn("    SKIPPED: no dovecot binary (apt-get install dovecot-imapd); these tests need a real IMAP server");
+      this.skip();
+    }
+    if (opts.announce) console.log(`    against ${dovecotVersion()}`);
+    dovecot = await startDovecot();
+  });
+  after(async () => {
+    await dovecot?.close();
+  });
+  beforeEach(async () => {
+    folder = `Inbox-test-${++tests}`;
+    await dovecot!.createMailbox(folder);
+  });
+  return { server: () => dovecot!, folder: () => folder };
+}

@@ -28,13 +28,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** The real sidecar on a free port, wired to a stand-in Odoo (sample firm) and a stand-in OpenAI. */
-export async function startHarness(env: Record<string, string> = {}, channels?: (core: SidecarParts) => ChannelPlugins): Promise<Harness> {
-  let firm!: SampleFirm;
-  const odoo = await startOdooStandin({ seed: (store) => void (firm = seedSampleFirm(store)) });
-  const model = await new FakeOpenAI().start();
-  const dataDir = mkdtempSync(join(tmpdir(), "lexreply-test-"));
-  const config = loadConfig({
+/** The settings that point a sidecar at the stand-ins (Odoo as its integration user, the model, a data folder). */
+export function standinEnv(odoo: OdooStandin, model: FakeOpenAI, dataDir: string): Record<string, string> {
+  return {
     ODOO_URL: odoo.url,
     ODOO_DB: odoo.db,
     ODOO_API_KEY: odoo.botPassword,
@@ -42,10 +38,17 @@ export async function startHarness(env: Record<string, string> = {}, channels?: 
     LLM_MODE: "openai",
     OPENAI_API_KEY: "sk-test",
     OPENAI_BASE_URL: model.baseURL,
-    LLM_TIMEOUT_MS: "3000",
     DATA_DIR: dataDir,
-    ...env,
-  }) as SidecarConfig;
+  };
+}
+
+/** The real sidecar on a free port, wired to a stand-in Odoo (sample firm) and a stand-in OpenAI. */
+export async function startHarness(env: Record<string, string> = {}, channels?: (core: SidecarParts) => ChannelPlugins): Promise<Harness> {
+  let firm!: SampleFirm;
+  const odoo = await startOdooStandin({ seed: (store) => void (firm = seedSampleFirm(store)) });
+  const model = await new FakeOpenAI().start();
+  const dataDir = mkdtempSync(join(tmpdir(), "lexreply-test-"));
+  const config = loadConfig({ ...standinEnv(odoo, model, dataDir), LLM_TIMEOUT_MS: "3000", ...env }) as SidecarConfig;
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {
