@@ -71,6 +71,16 @@ describe("answer pipeline (Odoo and OpenAI stand-ins over HTTP)", function () {
     assert.ok(botCalls.length <= 6, `round trips: ${botCalls.map((c) => c.ormMethod).join(", ")}`);
   });
 
+  it("speaks Chat Completions to a server that has only that API (OPENAI_API=chat)", async () => {
+    await h.close();
+    h = await startHarness({ OPENAI_API: "chat", LLM_MODEL: "llama-3.3-70b-instruct" });
+    const { ticketId } = await clientAsks(h, h.firm.clients.emily.partnerId, "How is my contract review going?");
+    assert.ok(h.model.requests[0]!.path.endsWith("/chat/completions"));
+    assert.equal(h.model.requests[0]!.body.model, "llama-3.3-70b-instruct");
+    assert.equal(ticket(h, ticketId).lexreply_state, "sent");
+    assert.match(comments(h, ticketId)[0]!.body, /2026-CON-0003/);
+  });
+
   it("holds the answer as a draft on a review team and tells the client only that a person will reply", async () => {
     const { ticketId } = await clientAsks(h, h.firm.clients.meiling.partnerId, "請問我的案子現在怎麼樣？", { teamId: h.firm.teams.reviewDesk });
     const t = ticket(h, ticketId);
