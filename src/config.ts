@@ -2,7 +2,8 @@ import { z } from "zod";
 import { imapUrlSchema } from "./channels/email/imap-settings.js";
 
 const optionalUrl = z.url().optional();
-const intFrom = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+const intFrom = (def: number, min = 0) =>
+  z.coerce.number({ error: "must be a whole number" }).int("must be a whole number").min(min, `must be at least ${min}`).default(def);
 // Empty strings in an env file mean "not set", as in most dotenv tooling.
 const blankToUndefined = (env: NodeJS.ProcessEnv) =>
   Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ""));
