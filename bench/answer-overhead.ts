@@ -102,7 +102,7 @@ console.log(`sidecar overhead per answer: p50 ${pct(overheads, 50).toFixed(2)} m
 console.log(`Odoo round trips per answer (after login): min ${Math.min(...roundTrips)}, max ${Math.max(...roundTrips)}`);
 console.log(`prompt for a client with 5 matters: ${encode(system).length + encode(user).length} tokens (o200k_base): static system part ${encode(system).length} first, client part ${encode(user).length}`);
 
-// E-mail tickets add the shared-address check and a separate audit note (the client's comment cannot carry it).
+// An e-mail answer adds a separate audit note: the comment Odoo mails to the client cannot carry it.
 const before = core.odoo.calls;
 await answerTicket(core.pipeline, { ...(await newTicket("email")), repeat: false });
 console.log(`Odoo round trips for an e-mail answer: ${core.odoo.calls - before}`);
