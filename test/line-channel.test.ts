@@ -10,7 +10,6 @@ import { lineChannel } from "../src/channels/line/index.js";
 import { loadConfig } from "../src/config.js";
 import { signBody, SIGNATURE_HEADER } from "../src/http/signature.js";
 import { createLogger } from "../src/logger.js";
-import { registry } from "../src/metrics.js";
 import { buildSidecar, type SidecarConfig } from "../src/sidecar.js";
 import { seedSampleFirm, signedAskCaller, startOdooStandin, type OdooStandin, type SampleFirm } from "../src/standin/odoo/index.js";
 import { FakeLinePlatform, WebhookEvents } from "./fakes/line-platform.js";
