@@ -38,6 +38,8 @@ export interface PipelineDeps {
   fallbackAnswerer?: Answerer;
   line?: LineDelivery;
   escalations?: EscalationListener;
+  /** Told what the pipeline composed for each question before it is carried out (the sandbox page shows it). */
+  onComposed?: (job: AskJob, composition: Composition) => void;
   log: Logger;
   llmTimeoutMs: number;
   senderAuthPolicy: SenderAuthPolicy;
@@ -109,6 +111,7 @@ export async function answerTicket(deps: PipelineDeps, job: AskJob): Promise<Out
 
   const question: Question = { text, client: identified.partner, channel, policy: ticket.lexreply_policy, senderAuth: ticket.lexreply_sender_auth };
   const composition = await composeAnswer(deps, question, () => writeTicket(deps.odoo, ticket.id, { lexreply_state: "answering" }).then(() => undefined));
+  deps.onComposed?.(job, composition);
   return carryOut(deps, conv, composition.plan);
 }
 

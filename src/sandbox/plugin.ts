@@ -3,7 +3,7 @@ import type { Logger } from "../logger.js";
 import { OdooClient } from "../odoo/client.js";
 import type { Config } from "../config.js";
 import type { ChannelPlugins, SidecarParts } from "../sidecar.js";
-import { AnswerObserver } from "./answer-observer.js";
+import { CompositionLog } from "./composition-log.js";
 import { SandboxFirm } from "./firm.js";
 import { LineRecorder } from "./line-recorder.js";
 import { sandboxRoutes } from "./routes.js";
@@ -19,12 +19,10 @@ const PAGE_SLACK_MS = 15_000;
 export function sandboxChannel(config: Pick<Config, "LINE_CHANNEL_ACCESS_TOKEN" | "LLM_TIMEOUT_MS">, core: SidecarParts, log: Logger): ChannelPlugins {
   const admin = new OdooClient({ ...core.odoo.settings, login: "admin", apiKey: ADMIN_PASSWORD }, log);
   const firm = new SandboxFirm(admin);
-  const observer = new AnswerObserver();
-  // The pipeline returns only its outcome; observing the answerer lets the page show the facts and prompt it was given.
-  core.pipeline.answerer = observer.wrap(core.pipeline.answerer);
-  if (core.pipeline.fallbackAnswerer) core.pipeline.fallbackAnswerer = observer.wrap(core.pipeline.fallbackAnswerer);
+  const compositions = new CompositionLog();
+  core.pipeline.onComposed = compositions.record;
   const line = config.LINE_CHANNEL_ACCESS_TOKEN ? null : new LineRecorder();
-  const session = new SandboxSession({ firm, jobs: core.jobs, observer, line, timeoutMs: config.LLM_TIMEOUT_MS + PAGE_SLACK_MS });
+  const session = new SandboxSession({ firm, jobs: core.jobs, compositions, line, timeoutMs: config.LLM_TIMEOUT_MS + PAGE_SLACK_MS });
   log.info(line ? "sandbox page at /sandbox; LINE answers are kept on the page, sent to no one" : "sandbox page at /sandbox; LINE answers go through the configured LINE channel");
   return { routes: [sandboxRoutes({ firm, session, answererName: core.answerer.name })], ...(line ? { line } : {}) };
 }

@@ -22,19 +22,19 @@ function readForm(req: Request): SandboxQuestion {
 }
 
 function resultModel(o: SandboxOutcome) {
-  const obs = o.observation;
+  const c = o.composition;
   return {
     ticket: o.ticket,
     clientReply: o.clientReply,
     chatter: o.chatter,
     activities: o.activities,
-    verdict: o.verdict,
-    matters: obs?.request.facts.matters ?? [],
-    prompt: obs ? { system: obs.request.system, user: obs.request.user } : null,
-    model: obs?.result.model ?? "",
-    latencyMs: obs?.latencyMs ?? 0,
-    usage: obs?.result.usage ?? null,
-    cost: obs ? formatCost(estimateCost(obs.result.model, obs.result.usage)) : "",
+    verdict: c?.verdict ?? null,
+    matters: c?.facts?.matters ?? [],
+    prompt: c?.prompt ?? null,
+    model: c?.result?.model ?? "",
+    latencyMs: c?.latencyMs ?? 0,
+    usage: c?.result?.usage ?? null,
+    cost: c?.result ? formatCost(estimateCost(c.result.model, c.result.usage)) : "",
   };
 }
 

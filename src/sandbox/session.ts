@@ -1,7 +1,6 @@
 import type { AskJobs } from "../jobs/ask-jobs.js";
-import { checkAnswer, type CheckVerdict } from "../pipeline/fact-check.js";
-import { stripMarkdown } from "../pipeline/text.js";
-import type { Observation, AnswerObserver } from "./answer-observer.js";
+import type { Composition } from "../pipeline/answer-ticket.js";
+import type { CompositionLog } from "./composition-log.js";
 import type { ChatterEntry, SandboxClient, SandboxFirm } from "./firm.js";
 import type { LineRecorder } from "./line-recorder.js";
 
@@ -19,9 +18,8 @@ export interface SandboxOutcome {
   clientReply: { text: string; how: string } | null;
   chatter: ChatterEntry[];
   activities: { summary: string; user: string; deadline: string }[];
-  /** Absent when no model step ran (unknown client, no matter). */
-  observation: Observation | null;
-  verdict: CheckVerdict | null;
+  /** What the pipeline composed: facts, prompt, answer, verdict. Absent when no model step ran (unknown client, no matter). */
+  composition: Composition | null;
 }
 
 export class SandboxError extends Error {}
@@ -31,13 +29,13 @@ const WAITING = ["pending", "answering"];
 /**
  * One question at a time through the real pipeline: post it in Odoo as the client, let the
  * automation call `/ask`, wait for the job, then collect what the client and the paralegal see.
- * Serialised so the answerer's observations belong to the question being shown.
+ * Serialised so one question's wait does not interleave with another's.
  */
 export class SandboxSession {
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly deps: { firm: SandboxFirm; jobs: AskJobs; observer: AnswerObserver; line: LineRecorder | null; timeoutMs: number },
+    private readonly deps: { firm: SandboxFirm; jobs: AskJobs; compositions: CompositionLog; line: LineRecorder | null; timeoutMs: number },
   ) {}
 
   ask(q: SandboxQuestion): Promise<SandboxOutcome> {
@@ -47,24 +45,21 @@ export class SandboxSession {
   }
 
   private async run(q: SandboxQuestion): Promise<SandboxOutcome> {
-    const { firm, observer, line } = this.deps;
+    const { firm, compositions, line } = this.deps;
     const client = (await firm.clients()).find((c) => c.id === q.clientId);
     if (!client) throw new SandboxError(`client ${q.clientId} is not in the sample firm`);
     if (q.channel === "line" && !client.lineUserId) throw new SandboxError(`${client.name} has not linked a LINE account; on LINE they would first be offered linking. Ask by e-mail, or pick 陳美玲.`);
-    const seen = observer.seen.length;
     const lineSent = line?.sent.length ?? 0;
     const { ticketId, messageId } = await firm.postQuestion(client, q.channel, q.teamId, q.text);
     const ticket = await this.settled(ticketId);
     const chatter = await firm.chatterAfter(ticketId, messageId);
-    const observation = observer.seen.slice(seen).at(-1) ?? null;
     return {
       client,
       ticket: { id: ticketId, ...ticket },
       clientReply: this.replyOf(q.channel, ticketId, chatter, line?.sent.slice(lineSent)),
       chatter,
       activities: await firm.activities(ticketId),
-      observation,
-      verdict: observation && checkAnswer(stripMarkdown(observation.result.output.answer), observation.result.output, observation.request.facts),
+      composition: compositions.take(messageId),
     };
   }
 
