@@ -43,11 +43,6 @@ export class AskJobs {
     return job;
   }
 
-  get(id: string): JobRecord | undefined {
-    for (const job of this.jobs.values()) if (job.id === id) return job;
-    return undefined;
-  }
-
   get inFlight(): number {
     return this.running + this.waiting.length;
   }
@@ -75,8 +70,10 @@ export class AskJobs {
       this.running--;
       this.waiting.shift()?.();
       this.forgetLater(`${ask.ticketId}:${ask.messageId}`, job);
-      if (this.inFlight === 0) for (const resolve of this.idle) resolve();
-      if (this.inFlight === 0) this.idle.clear();
+      if (this.inFlight === 0) {
+        for (const resolve of this.idle) resolve();
+        this.idle.clear();
+      }
     }
   }
 

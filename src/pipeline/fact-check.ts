@@ -69,7 +69,12 @@ export function checkAnswer(answer: string, claimed: { case_numbers: string[]; d
     if (known.numbers.has(n)) grounded.add(n);
     else problems.push(`case number ${n} is not one of this client's matters`);
   }
-  const mentions = [...findDates(answer), ...claimed.dates.flatMap((d) => findDates(d).length ? findDates(d) : [{ text: d, value: "invalid" }])];
+  // A claimed date the parser cannot read counts as unsupported, never as nothing.
+  const claimedDates = claimed.dates.flatMap((d) => {
+    const found = findDates(d);
+    return found.length ? found : [{ text: d, value: "invalid" }];
+  });
+  const mentions = [...findDates(answer), ...claimedDates];
   for (const { text, value } of mentions) {
     // A date written without its year stands for the matter's date with that month and day.
     const matches = value.startsWith("--") ? [...known.dates].filter((d) => d.endsWith(value.slice(1))) : known.dates.has(value) ? [value] : [];
