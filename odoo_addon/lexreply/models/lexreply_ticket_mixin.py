@@ -4,10 +4,11 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 from odoo.tools import plaintext2html
 
 from . import sidecar
+from .integration_guard import INTEGRATION_GROUP, check_integration_write
 
 _logger = logging.getLogger(__name__)
 
@@ -184,7 +185,7 @@ class LexReplyTicketMixin(models.AbstractModel):
         # Tickets the integration user creates (LINE, or mail it hands to the
         # gateway) must not be auto-assigned to it: nobody would see them.
         by_bot = "user_id" in self._fields and self.env.user.has_group(
-            "lexreply.group_lexreply_integration"
+            INTEGRATION_GROUP
         )
         for vals in vals_list:
             if by_bot and not vals.get("user_id"):
@@ -200,24 +201,16 @@ class LexReplyTicketMixin(models.AbstractModel):
         return super().create(vals_list)
 
     def write(self, vals):
-        if not self.env.su:
-            user = self.env.user
-            if user.has_group("lexreply.group_lexreply_integration") and not user.has_group(
-                "base.group_system"
-            ):
-                extra = {
-                    name
-                    for name in vals
-                    if not name.startswith("lexreply_") and name not in _BOT_WRITABLE_EXTRA
-                }
-                if extra:
-                    raise AccessError(
-                        self.env._(
-                            "The LexReply integration user may only write LexReply fields "
-                            "on tickets, not: %(fields)s",
-                            fields=", ".join(sorted(extra)),
-                        )
-                    )
+        check_integration_write(
+            self.env,
+            vals,
+            lambda name: name.startswith("lexreply_") or name in _BOT_WRITABLE_EXTRA,
+            lambda names: self.env._(
+                "The LexReply integration user may only write LexReply fields "
+                "on tickets, not: %(fields)s",
+                fields=names,
+            ),
+        )
         return super().write(vals)
 
     # ------------------------------------------------------------------
@@ -264,7 +257,7 @@ class LexReplyTicketMixin(models.AbstractModel):
         user = self.env.user
         if not (
             self.env.context.get("lexreply_deliver_to_partner_email")
-            or user.has_group("lexreply.group_lexreply_integration")
+            or user.has_group(INTEGRATION_GROUP)
         ):
             return
         # Thread it like Odoo's own notifications: References = parent + this one.

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
+from .integration_guard import INTEGRATION_GROUP, check_integration_write
+
 LINE_FIELDS = {"lexreply_line_user_id", "lexreply_line_verified_at"}
 
 
@@ -63,7 +65,7 @@ class ResPartner(models.Model):
         return (
             self.env.su
             or self.env.user.has_group("base.group_system")
-            or self.env.user.has_group("lexreply.group_lexreply_integration")
+            or self.env.user.has_group(INTEGRATION_GROUP)
         )
 
     def _lexreply_check_write(self, vals):
@@ -73,19 +75,16 @@ class ResPartner(models.Model):
             raise AccessError(
                 self.env._("Only LexReply may change the LINE identity of a contact.")
             )
-        user = self.env.user
-        if user.has_group("lexreply.group_lexreply_integration") and not user.has_group(
-            "base.group_system"
-        ):
-            extra = set(vals) - LINE_FIELDS
-            if extra:
-                raise AccessError(
-                    self.env._(
-                        "The LexReply integration user may only write the LINE fields "
-                        "of a contact, not: %(fields)s",
-                        fields=", ".join(sorted(extra)),
-                    )
-                )
+        check_integration_write(
+            self.env,
+            vals,
+            LINE_FIELDS.__contains__,
+            lambda names: self.env._(
+                "The LexReply integration user may only write the LINE fields "
+                "of a contact, not: %(fields)s",
+                fields=names,
+            ),
+        )
 
     def write(self, vals):
         self._lexreply_check_write(vals)
