@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { imapUrlSchema } from "./channels/email/imap-settings.js";
+import { smtpUrlSchema } from "./channels/email/smtp-settings.js";
 
 const optionalUrl = z.url().optional();
 const intFrom = (def: number, min = 0) =>
@@ -46,6 +47,10 @@ const baseSchema = z
     LINE_RATE_LIMIT_PER_HOUR: intFrom(20, 1),
     /** LINE events handed to Odoo at once (one at a time per LINE user, so each client's order is kept). */
     LINE_INTAKE_CONCURRENCY: intFrom(8, 1),
+    /** Keys the HMAC of linking codes (docs/line.md); else derived from LINE_CHANNEL_SECRET. Never in DATA_DIR. */
+    LINK_CODE_KEY: z.string().min(32, "must be at least 32 characters").optional(),
+    /** Days a handled or given-up LINE event (client text included) stays in the outbox. */
+    LINE_OUTBOX_KEEP_DAYS: intFrom(7, 1),
 
     /** Taken apart by the e-mail channel; checked here so a bad one stops the start with the others. */
     IMAP_URL: z
@@ -55,7 +60,12 @@ const baseSchema = z
     IMAP_POLL_MS: intFrom(30_000, 1_000),
     /** The helpdesk team new tickets from the IMAP mailbox join (its policy, its leader's activities); none when unset. */
     IMAP_TEAM_ID: z.coerce.number().int().positive().optional(),
-    SMTP_URL: z.string().regex(/^smtps?:\/\//, "must start with smtp:// or smtps://").optional(),
+    SMTP_URL: z
+      .string()
+      .superRefine((url, ctx) => smtpUrlSchema.safeParse(url).error?.issues.forEach((i) => ctx.addIssue({ code: "custom", message: i.message })))
+      .optional(),
+    /** `true` lets imap:// and smtp:// log in without STARTTLS, to a server on this machine only (docs/email.md). */
+    MAIL_ALLOW_PLAINTEXT_LOCALHOST: z.enum(["true", "false"], { error: "must be true or false" }).default("false").transform((v) => v === "true"),
     SMTP_FROM: z.string().optional(),
     STAFF_EMAIL: z.string().optional(),
     STAFF_DIGEST_MS: intFrom(60_000, 1_000),

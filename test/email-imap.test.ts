@@ -50,7 +50,7 @@ describe("IMAP mailbox → Odoo's mail gateway (real dovecot)", function () {
 
   /** The poller as the sidecar builds it, from an IMAP_URL with a percent-encoded password. */
   function poller(opts: { pollMs?: number; messageProcess?: MessageProcess; clients?: ImapFlow[] } = {}): MailboxPoller {
-    const imap = parseImapUrl(mail.server().imapUrl(mail.folder()));
+    const imap = parseImapUrl(mail.server().imapUrl(mail.folder()), true);
     const p = new MailboxPoller({
       openClient: () => {
         const c = imapClient(imap);
@@ -106,7 +106,7 @@ describe("IMAP mailbox → Odoo's mail gateway (real dovecot)", function () {
   });
 
   it("finds new mail by its periodic full scan alone when no IDLE is running", async () => {
-    const imap = parseImapUrl(mail.server().imapUrl(mail.folder()));
+    const imap = parseImapUrl(mail.server().imapUrl(mail.folder()), true);
     const p = new MailboxPoller({
       openClient: () => new ImapFlow({ host: imap.host, port: imap.port, secure: false, auth: { user: imap.user, pass: imap.password }, logger: false, disableAutoIdle: true }),
       messageProcess: gateway(),
@@ -304,7 +304,7 @@ describe("IMAP mailbox → Odoo's mail gateway (real dovecot)", function () {
 
   // Last in the file: after a failed login dovecot slows down further logins from 127.0.0.1 for a while.
   it("says clearly why the mailbox cannot be opened (a missing folder, a wrong password) and keeps trying", async () => {
-    const settings = parseImapUrl(mail.server().imapUrl(mail.folder()));
+    const settings = parseImapUrl(mail.server().imapUrl(mail.folder()), true);
     const attempt = (imap: typeof settings) => {
       const p = new MailboxPoller({ openClient: () => imapClient(imap), messageProcess: gateway(), mailbox: imap.mailbox, pollMs: 300, describe: describeImap(imap), log: log(), reconnectMs: { first: 100, max: 200 } });
       pollers.push(p);

@@ -72,7 +72,7 @@ describe("IMAP mailbox → a real Odoo 18 (opt-in: REAL_ODOO_URL, REAL_ODOO_DB)"
   }
 
   function poll(customValues: Record<string, unknown>, folder: string) {
-    const imap = parseImapUrl(dovecot.imapUrl(folder));
+    const imap = parseImapUrl(dovecot.imapUrl(folder), true);
     poller = new MailboxPoller({
       openClient: () => imapClient(imap),
       messageProcess: odooMessageProcess(bot, customValues),
@@ -162,6 +162,7 @@ describe("IMAP mailbox → a real Odoo 18 (opt-in: REAL_ODOO_URL, REAL_ODOO_DB)"
       IMAP_POLL_MS: "1000",
       IMAP_TEAM_ID: String(team.id),
       SMTP_URL: smtp.url,
+      MAIL_ALLOW_PLAINTEXT_LOCALHOST: "true",
       STAFF_EMAIL: "paralegals@firm.test",
       STAFF_DIGEST_MS: "1000",
       DATA_DIR: dataDir,

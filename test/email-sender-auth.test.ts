@@ -17,7 +17,7 @@ describe("e-mail from the IMAP mailbox, end to end: sender authentication (dovec
   let channel: ChannelPlugins;
 
   beforeEach(async () => {
-    h = await startHarness({ IMAP_URL: mail.server().imapUrl(mail.folder()), IMAP_POLL_MS: "1000", SENDER_AUTH_POLICY: "hold_on_fail" });
+    h = await startHarness({ IMAP_URL: mail.server().imapUrl(mail.folder()), IMAP_POLL_MS: "1000", MAIL_ALLOW_PLAINTEXT_LOCALHOST: "true", SENDER_AUTH_POLICY: "hold_on_fail" });
     // The mailbox's tickets join a team that sends a passing answer at once: only the sender's verdict can hold it back.
     const config = { ...h.config, IMAP_TEAM_ID: h.firm.teams.clientService };
     channel = emailChannel(config, h.core, createLogger("info", new Writable({ write: (_c, _e, done) => done() })));

@@ -9,13 +9,14 @@ describe("e-mail settings", () => {
       host: "mail.firm.tw",
       port: 1143,
       secure: false,
+      tls: "starttls",
       user: "inbox@firm.tw",
       password: "p@ss/w:rd",
       mailbox: "Clients/New",
     });
     assert.deepEqual(
       { ...parseImapUrl("imaps://u:p@mail.firm.tw"), user: undefined, password: undefined },
-      { host: "mail.firm.tw", port: 993, secure: true, user: undefined, password: undefined, mailbox: "INBOX" },
+      { host: "mail.firm.tw", port: 993, secure: true, tls: "tls", user: undefined, password: undefined, mailbox: "INBOX" },
     );
     assert.equal(parseImapUrl("imap://u:p@[::1]/INBOX").host, "::1");
     assert.equal(parseImapUrl("imap://u:p@mail.firm.tw/").port, 143);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import { emailChannel, smtpSender } from "../src/channels/email/index.js";
+import { parseSmtpUrl } from "../src/channels/email/smtp-settings.js";
 import { StaffDigest } from "../src/channels/email/staff-digest.js";
 import { createLogger } from "../src/logger.js";
 import type { Escalation } from "../src/pipeline/answer-ticket.js";
@@ -27,6 +28,7 @@ describe("staff e-mail digest (real SMTP server: smtp-server)", function () {
   it("sends ONE mail for three escalations in one interval, with each question, why, and a link to the ticket", async () => {
     h = await startHarness({
       SMTP_URL: smtp.url,
+      MAIL_ALLOW_PLAINTEXT_LOCALHOST: "true",
       SMTP_FROM: "LexReply <lexreply@mingli-law.example.tw>",
       STAFF_EMAIL: "paralegals@mingli-law.example.tw",
       STAFF_DIGEST_MS: "2000",
@@ -71,7 +73,7 @@ describe("staff e-mail digest (real SMTP server: smtp-server)", function () {
       state: "escalated",
     });
     const digest = new StaffDigest({
-      send: smtpSender(smtp.url, "lexreply@mingli-law.example.tw", "paralegals@mingli-law.example.tw"),
+      send: smtpSender(parseSmtpUrl(smtp.url, true), "lexreply@mingli-law.example.tw", "paralegals@mingli-law.example.tw"),
       odooUrl: "http://odoo:8069",
       intervalMs: 200,
       log: quietLog(),

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -151,7 +152,7 @@ describe("LINE channel parts", () => {
       let now = Date.now();
       const mailer = { send: async () => {} };
       const odoo = { executeKw: async () => [] } as unknown as OdooClient;
-      const linking = new Linking({ db, odoo, mailer, log: createLogger("fatal"), now: () => now });
+      const linking = new Linking({ db, odoo, mailer, log: createLogger("fatal"), key: randomBytes(32), tell: async () => {}, now: () => now });
       const zh = async () => "zh-TW" as const;
       await linking.handleText("Uold", "你好", zh);
       await linking.handleText("Ucode", "someone@example.tw", zh);

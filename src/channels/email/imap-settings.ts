@@ -1,11 +1,14 @@
 import { z } from "zod";
+import { mailTls, NO_QUERY, type MailTls } from "./mail-tls.js";
 
 /** Where the poller reads mail: everything `IMAP_URL` says, taken apart once at the edge. */
 export interface ImapSettings {
   host: string;
   port: number;
-  /** `imaps://`: TLS from the first byte. `imap://` still upgrades with STARTTLS when the server offers it. */
+  /** `imaps://`: TLS from the first byte. */
   secure: boolean;
+  /** How the login is protected (mail-tls.ts): `imap://` requires STARTTLS unless plaintext to this machine is allowed. */
+  tls: MailTls;
   user: string;
   password: string;
   /** The mailbox to poll, from the URL's path (`INBOX` when the path is empty). */
@@ -32,10 +35,11 @@ export const imapUrlSchema = z
       if (!url.hostname) fail("names no host");
       if (!url.username) fail("names no user (imap://user:password@host/INBOX)");
       if (!url.password) fail("has no password (percent-encode special characters in it)");
+      if (url.search) fail(NO_QUERY);
     }),
   )
   .transform(
-    (url): ImapSettings => ({
+    (url): Omit<ImapSettings, "tls"> => ({
       host: url.hostname.replace(/^\[(.*)\]$/, "$1"),
       port: url.port ? Number(url.port) : url.protocol === "imaps:" ? 993 : 143,
       secure: url.protocol === "imaps:",
@@ -45,13 +49,14 @@ export const imapUrlSchema = z
     }),
   );
 
-export function parseImapUrl(text: string): ImapSettings {
+/** `allowPlaintextLocalhost` is `MAIL_ALLOW_PLAINTEXT_LOCALHOST`. */
+export function parseImapUrl(text: string, allowPlaintextLocalhost = false): ImapSettings {
   const parsed = imapUrlSchema.safeParse(text);
   if (!parsed.success) throw new Error(`IMAP_URL ${parsed.error.issues.map((i) => i.message).join("; ")}`);
-  return parsed.data;
+  return { ...parsed.data, tls: mailTls({ ...parsed.data, login: true }, allowPlaintextLocalhost) };
 }
 
-/** The URL with its password hidden, for log lines. */
+/** The URL with its password hidden, and how it is protected, for log lines. */
 export function describeImap(s: ImapSettings): string {
-  return `${s.secure ? "imaps" : "imap"}://${s.user}@${s.host}:${s.port}/${s.mailbox}`;
+  return `${s.secure ? "imaps" : "imap"}://${s.user}@${s.host}:${s.port}/${s.mailbox} (${s.tls})`;
 }

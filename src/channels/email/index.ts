@@ -1,18 +1,22 @@
 import { ImapFlow } from "imapflow";
-import nodemailer from "nodemailer";
 import type { Logger } from "../../logger.js";
 import type { ChannelPlugins, SidecarConfig, SidecarParts } from "../../sidecar.js";
 import { odooMessageProcess } from "./hand-over.js";
 import { describeImap, parseImapUrl, type ImapSettings } from "./imap-settings.js";
 import { MailboxPoller } from "./mailbox-poller.js";
+import { describeSmtp, parseSmtpUrl, smtpTransport, type SmtpSettings } from "./smtp-settings.js";
 import { StaffDigest, type StaffMail } from "./staff-digest.js";
 
-/** An imapflow client for these settings; its own (very chatty) logging is off, the poller logs what matters. */
+/**
+ * An imapflow client for these settings; its own (very chatty) logging is off, the poller logs what
+ * matters. `doSTARTTLS: true` makes a server that offers no STARTTLS a failed connection, before LOGIN.
+ */
 export function imapClient(s: ImapSettings): ImapFlow {
   return new ImapFlow({
     host: s.host,
     port: s.port,
-    secure: s.secure,
+    secure: s.tls === "tls",
+    ...(s.tls === "starttls" ? { doSTARTTLS: true } : {}),
     auth: { user: s.user, pass: s.password },
     logger: false,
     // Start IDLE soon after a scan, so a new message is noticed within seconds, not at the next scan.
@@ -20,9 +24,9 @@ export function imapClient(s: ImapSettings): ImapFlow {
   });
 }
 
-/** Sends staff mail through `SMTP_URL` (nodemailer's URL form). */
-export function smtpSender(smtpUrl: string, from: string, to: string): (mail: StaffMail) => Promise<void> {
-  const transport = nodemailer.createTransport(smtpUrl);
+/** Sends staff mail through `SMTP_URL`. */
+export function smtpSender(smtp: SmtpSettings, from: string, to: string): (mail: StaffMail) => Promise<void> {
+  const transport = smtpTransport(smtp);
   return async (mail) => {
     await transport.sendMail({ from, to, subject: mail.subject, text: mail.text });
   };
@@ -34,7 +38,8 @@ export function smtpSender(smtpUrl: string, from: string, to: string): (mail: St
  * Odoo's own gateway takes it. main.ts logs which pieces are off.
  */
 export function emailChannel(config: SidecarConfig, core: Pick<SidecarParts, "odoo">, log: Logger): ChannelPlugins {
-  const imap = config.IMAP_URL ? parseImapUrl(config.IMAP_URL) : undefined;
+  const imap = config.IMAP_URL ? parseImapUrl(config.IMAP_URL, config.MAIL_ALLOW_PLAINTEXT_LOCALHOST) : undefined;
+  const smtp = config.SMTP_URL ? parseSmtpUrl(config.SMTP_URL, config.MAIL_ALLOW_PLAINTEXT_LOCALHOST) : undefined;
   const poller =
     imap &&
     new MailboxPoller({
@@ -46,14 +51,15 @@ export function emailChannel(config: SidecarConfig, core: Pick<SidecarParts, "od
       log,
     });
   const digest =
-    config.SMTP_URL && config.STAFF_EMAIL
+    smtp && config.STAFF_EMAIL
       ? new StaffDigest({
-          send: smtpSender(config.SMTP_URL, config.SMTP_FROM ?? config.STAFF_EMAIL, config.STAFF_EMAIL),
+          send: smtpSender(smtp, config.SMTP_FROM ?? config.STAFF_EMAIL, config.STAFF_EMAIL),
           odooUrl: config.ODOO_PUBLIC_URL ?? config.ODOO_URL,
           intervalMs: config.STAFF_DIGEST_MS,
           log,
         })
       : undefined;
+  if (smtp && digest) log.info({ smtp: describeSmtp(smtp) }, "staff e-mail on");
   return {
     escalations: digest,
     start: () => {

@@ -27,7 +27,8 @@ interface ScanReport {
 
 /** imapflow's own message is often just "Command failed"; the server's words say what is wrong. */
 function imapProblem(err: unknown): string {
-  const e = err as { message?: string; responseText?: string; authenticationFailed?: boolean };
+  const e = err as { message?: string; responseText?: string; authenticationFailed?: boolean; tlsFailed?: boolean };
+  if (e.tlsFailed) return `${e.message}: no login was sent without TLS (use imaps://, make the server offer STARTTLS, or for a server on this machine set MAIL_ALLOW_PLAINTEXT_LOCALHOST=true)`;
   if (e.authenticationFailed) return `the server refused the login (${e.responseText ?? "check the user and password in IMAP_URL"})`;
   return e.responseText ? `${e.message}: ${e.responseText}` : String(e.message ?? err);
 }

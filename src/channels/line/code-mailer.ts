@@ -1,4 +1,4 @@
-import nodemailer from "nodemailer";
+import { smtpTransport, type SmtpSettings } from "../email/smtp-settings.js";
 import type { OdooClient } from "../../odoo/client.js";
 import { textToHtml } from "../../pipeline/text.js";
 import type { Language, Templates } from "../../templates/renderer.js";
@@ -24,11 +24,12 @@ function render(templates: Templates, m: CodeMail) {
 }
 
 /** Through the firm's SMTP server (`SMTP_URL`): the code never lands in Odoo's chatter. */
-export function smtpCodeMailer(smtpUrl: string, from: string, templates: Templates): CodeMailer {
-  const transport = nodemailer.createTransport(smtpUrl);
+export function smtpCodeMailer(smtp: SmtpSettings, from: string, templates: Templates): CodeMailer {
+  const transport = smtpTransport(smtp);
   return {
     async send(m) {
-      await transport.sendMail({ from, to: m.email, ...render(templates, m) });
+      // An auto-responder that answers it is recognised as answering a machine (DESIGN "No mail loops").
+      await transport.sendMail({ from, to: m.email, headers: { "Auto-Submitted": "auto-replied" }, ...render(templates, m) });
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { Logger } from "../../logger.js";
+import { parseSmtpUrl } from "../email/smtp-settings.js";
 import { OdooUnavailableError } from "../../odoo/errors.js";
 import type { ChannelPlugins, SidecarConfig, SidecarParts } from "../../sidecar.js";
 import { ApprovedDeliveries } from "./approvals.js";
@@ -9,7 +10,7 @@ import { deliverRoutes } from "./deliver-route.js";
 import { LineSender, lineDelivery } from "./delivery.js";
 import { LineIntake } from "./intake.js";
 import { lineApi } from "./line-api.js";
-import { Linking } from "./linking.js";
+import { Linking, linkCodeKey, type Said } from "./linking.js";
 import { lineMetrics } from "./metrics.js";
 import { Outbox } from "./outbox.js";
 import { RateLimit } from "./rate-limit.js";
@@ -27,18 +28,25 @@ export function lineChannel(config: SidecarConfig, core: SidecarParts, log: Logg
   const channelAccessToken = config.LINE_CHANNEL_ACCESS_TOKEN;
   if (!channelSecret || !channelAccessToken) throw new Error("the LINE channel needs LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN");
   const { odoo, templates } = core;
-  const db = openLineDb(config.DATA_DIR, { autoCheckpoint: false });
+  const db = openLineDb(config.DATA_DIR, { autoCheckpoint: false, log });
   let checkpointer: ReturnType<typeof startCheckpointer> | undefined;
   const metrics = lineMetrics();
   const api = lineApi({ channelAccessToken, apiBaseUrl: config.LINE_API_BASE_URL, dataApiBaseUrl: config.LINE_DATA_API_BASE_URL });
   const sent = new SentBatches(db);
   const sender = new LineSender(api, sent, metrics);
   const tokens = new ReplyTokens(db);
-  const outbox = new Outbox(db);
+  const outbox = new Outbox(db, Date.now, config.LINE_OUTBOX_KEEP_DAYS);
   const mailer = config.SMTP_URL
-    ? smtpCodeMailer(config.SMTP_URL, config.SMTP_FROM ?? "LexReply <no-reply@localhost>", templates)
+    ? smtpCodeMailer(parseSmtpUrl(config.SMTP_URL, config.MAIL_ALLOW_PLAINTEXT_LOCALHOST), config.SMTP_FROM ?? "LexReply <no-reply@localhost>", templates)
     : odooCodeMailer(odoo, templates);
-  const linking = new Linking({ db, odoo, mailer, log });
+  const tell = async (userId: string, { lang, notice }: Said, seed: string) => {
+    try {
+      await sender.send(userId, templates.render(lang, `line/${notice.template}`, notice.vars), { seed });
+    } catch (err) {
+      log.warn({ err: (err as Error).message, notice: notice.template }, "LINE linking notice to the other account not sent");
+    }
+  };
+  const linking = new Linking({ db, odoo, mailer, log, key: linkCodeKey(config), tell });
   const intake = new LineIntake({
     odoo,
     api,
@@ -58,7 +66,8 @@ export function lineChannel(config: SidecarConfig, core: SidecarParts, log: Logg
     log,
     onPoll: (pending) => metrics.outboxPending.set(pending),
     prune: () => {
-      outbox.prune();
+      const pruned = outbox.prune();
+      if (pruned > 0) log.info({ events: pruned, keepDays: config.LINE_OUTBOX_KEEP_DAYS }, "LINE outbox: finished events pruned");
       tokens.prune();
       sent.prune();
       linking.prune();

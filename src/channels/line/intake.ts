@@ -33,7 +33,7 @@ export interface IntakeDeps {
   now?: () => number;
 }
 
-type Notice = LinkNotice | { template: "unlinked" | "non_text"; vars: Record<string, never> } | { template: "rate_limited"; vars: { limit: number } };
+type Notice = LinkNotice | { template: "unlinked" | "non_text"; vars: Record<string, never> } | { template: "rate_limited"; vars: { limit: number; linked: boolean } };
 
 const UNLINK = new Set(["解除綁定", "取消綁定", "unlink"]);
 /** The indicator disappears as soon as the answer arrives; LINE allows 5–60 s. */
@@ -63,6 +63,8 @@ export class LineIntake {
     const userId = event.source?.type === "user" ? event.source.userId : undefined;
     // Groups, rooms and events held for another channel (standby) are not a client's conversation.
     if (!userId || event.mode === "standby") return;
+    const limit = this.deps.rateLimit.check(userId, event.webhookEventId);
+    if (!limit.allowed) return this.overLimit(event, userId, limit.firstRefusal);
     if (event.type === "follow") return this.onFollow(event, userId);
     if (event.type === "message") return this.onMessage(event, userId, attempts);
   }
@@ -74,8 +76,11 @@ export class LineIntake {
   }
 
   private async onMessage(event: LineEvent, userId: string, attempts: number): Promise<void> {
-    const partner = await findLinkedPartner(this.deps.odoo, userId);
     const text = event.message?.type === "text" ? (event.message.text ?? "") : null;
+    // The answer of an account asked to let its link move to another (linking.ts); checked locally first.
+    const move = text === null ? null : await this.deps.linking.answerMove(userId, text);
+    if (move) return this.notify(event, userId, move.lang, move.notice);
+    const partner = await findLinkedPartner(this.deps.odoo, userId);
     if (!partner) {
       const firstLang = () => this.profileLanguage(userId);
       const { lang, notice } = text === null ? await this.deps.linking.welcome(userId, firstLang) : await this.deps.linking.handleText(userId, text, firstLang);
@@ -87,12 +92,27 @@ export class LineIntake {
       await unlinkPartner(this.deps.odoo, partner.id);
       return this.notify(event, userId, lang, { template: "unlinked", vars: {} });
     }
-    if (!this.deps.rateLimit.allow(userId)) {
-      const ticketId = await openTicketFor(this.deps.odoo, partner, userId, text);
-      await postTicketNote(this.deps.odoo, ticketId, `Not answered automatically: the client sent over ${this.deps.rateLimit.perHour} questions this hour. Their message:\n\n${text}`);
-      return this.notify(event, userId, lang, { template: "rate_limited", vars: { limit: this.deps.rateLimit.perHour } });
-    }
     await this.question(event, userId, partner, text, attempts);
+  }
+
+  /**
+   * Every event kind counts against the hourly limit (stickers, files, follows, strangers' texts).
+   * Over it nothing is downloaded, mailed or answered: a linked client's text (or the fact of a file)
+   * is noted on the ticket so nothing they said is lost, and the user is told once per hour.
+   */
+  private async overLimit(event: LineEvent, userId: string, firstRefusal: boolean): Promise<void> {
+    const { odoo, rateLimit } = this.deps;
+    const message = event.type === "message" ? event.message : undefined;
+    const partner = message && message.type !== "sticker" ? await findLinkedPartner(odoo, userId) : null;
+    const text = message?.type === "text" ? (message.text ?? "") : "";
+    if (partner && message) {
+      const what = message.type === "text" ? `Their message:\n\n${text}` : `They sent ${KIND_NAMES[message.type] ?? `a ${message.type} message`}; it was not downloaded: ask the client for it if needed.`;
+      const ticketId = await openTicketFor(odoo, partner, userId, text || "(LINE)");
+      await postTicketNote(odoo, ticketId, `Not answered automatically: the client sent over ${rateLimit.perHour} LINE messages this hour. ${what}`);
+    } else {
+      this.deps.log.info({ lineUserId: userId, type: event.type, webhookEventId: event.webhookEventId }, "LINE event over the hourly limit: dropped");
+    }
+    if (firstRefusal) await this.notify(event, userId, detectLanguage(text, partner?.lang || undefined), { template: "rate_limited", vars: { limit: rateLimit.perHour, linked: partner !== null } });
   }
 
   /** Posted as the client's own message: the addon's automation then calls /ask, and the answer comes back through LineDelivery. */

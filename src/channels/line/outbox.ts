@@ -15,8 +15,9 @@ interface EventRow {
   received_at: number;
 }
 
-/** How long handled event ids are remembered for recognising redeliveries and replays. */
-const KEEP_DONE_MS = 7 * 24 * 3_600_000;
+/** How long a finished event (handled, or given up) is kept by default: `LINE_OUTBOX_KEEP_DAYS`. */
+export const DEFAULT_KEEP_DAYS = 7;
+const DAY_MS = 24 * 3_600_000;
 
 /**
  * Accepted webhook events, durable before LINE gets its 200. `webhookEventId` is the key: a redelivery
@@ -37,7 +38,11 @@ export class Outbox {
   private readonly pruneStmt;
   private readonly acceptAll;
 
-  constructor(db: LineDb, private readonly now: () => number = Date.now) {
+  constructor(
+    db: LineDb,
+    private readonly now: () => number = Date.now,
+    private readonly keepDays: number = DEFAULT_KEEP_DAYS,
+  ) {
     this.insert = db.prepare(
       `INSERT INTO events (webhook_event_id, chat_key, event_json, received_at, next_attempt_at)
        VALUES (?, ?, ?, ?, ?) ON CONFLICT (webhook_event_id) DO NOTHING`,
@@ -45,8 +50,9 @@ export class Outbox {
     this.loadStmt = db.prepare(`SELECT seq, event_json, attempts, received_at FROM events WHERE seq = ?`);
     this.doneStmt = db.prepare(`UPDATE events SET status = 'done', done_at = ?, last_error = NULL WHERE seq = ?`);
     this.retryStmt = db.prepare(`UPDATE events SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE seq = ?`);
-    this.deadStmt = db.prepare(`UPDATE events SET status = 'dead', attempts = attempts + 1, last_error = ? WHERE seq = ?`);
-    this.pruneStmt = db.prepare(`DELETE FROM events WHERE status = 'done' AND done_at < ?`);
+    this.deadStmt = db.prepare(`UPDATE events SET status = 'dead', attempts = attempts + 1, last_error = ?, done_at = ? WHERE seq = ?`);
+    // Dead events of older versions have no done_at: their arrival counts instead.
+    this.pruneStmt = db.prepare(`DELETE FROM events WHERE status IN ('done', 'dead') AND COALESCE(done_at, received_at) < ?`);
     this.acceptAll = db.transaction((events: LineEvent[]) => {
       const at = this.now();
       return events.map((e) => {
@@ -118,7 +124,7 @@ export class Outbox {
 
   /** Kept in the table (status `dead`) for a person to look at; later events of the chat go on. */
   giveUp(entry: OutboxEntry, error: string): void {
-    this.deadStmt.run(error, entry.seq);
+    this.deadStmt.run(error, this.now(), entry.seq);
     this.dequeue(entry.event, entry.seq);
   }
 
@@ -126,7 +132,12 @@ export class Outbox {
     return this.count;
   }
 
-  prune(): void {
-    this.pruneStmt.run(this.now() - KEEP_DONE_MS);
+  /**
+   * Forgets events finished (handled or given up) over `keepDays` ago, client texts included; until
+   * then a handled id still recognises LINE's redeliveries and a dead event waits for a person.
+   * Answers how many went.
+   */
+  prune(): number {
+    return this.pruneStmt.run(this.now() - this.keepDays * DAY_MS).changes;
   }
 }
