@@ -1,7 +1,7 @@
 import type { Logger } from "../../logger.js";
-import { parseSmtpUrl } from "../email/smtp-settings.js";
 import { OdooUnavailableError } from "../../odoo/errors.js";
 import type { ChannelPlugins, SidecarConfig, SidecarParts } from "../../sidecar.js";
+import { parseSmtpUrl } from "../email/smtp-settings.js";
 import { ApprovedDeliveries } from "./approvals.js";
 import { odooCodeMailer, smtpCodeMailer } from "./code-mailer.js";
 import { startCheckpointer } from "./checkpointer.js";
