@@ -27,9 +27,11 @@ const configProblems = (env: Record<string, string>) => {
 async function wiretap(targetPort: number, listenHost = "127.0.0.1"): Promise<{ port: number; connections: () => number; sent: () => Buffer; close: () => Promise<void> }> {
   const chunks: Buffer[] = [];
   let connections = 0;
+  const open = new Set<{ destroy: () => void }>();
   const server = createServer((client) => {
     connections++;
     const upstream = connect(targetPort, "127.0.0.1");
+    open.add(client).add(upstream);
     client.on("data", (d: Buffer) => chunks.push(d));
     client.pipe(upstream).pipe(client);
     const end = () => (client.destroy(), upstream.destroy());
@@ -43,7 +45,7 @@ async function wiretap(targetPort: number, listenHost = "127.0.0.1"): Promise<{ 
     port: (server.address() as AddressInfo).port,
     connections: () => connections,
     sent: () => Buffer.concat(chunks),
-    close: () => new Promise((r) => (server.close(() => r()), server.unref())),
+    close: () => new Promise((r) => (server.close(() => r()), open.forEach((s) => s.destroy()))),
   };
 }
 
