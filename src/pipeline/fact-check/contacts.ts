@@ -44,7 +44,7 @@ const EXTENSION = /\s*(?:#|ext\.?|分機)\s*\d{1,5}$/i;
 export const phones: Extractor = {
   kind: "phone",
   find: (text) =>
-    findAll(text, /(?<![\w+.,/:-])(?:\+\d{1,3}[\s-]?)?(?:\(\d{1,4}\)[\s-]?)?\d{2,4}(?:[\s-]?\d{2,4}){1,4}(?:\s*(?:#|ext\.?|分機)\s*\d{1,5})?(?!\d)/gi, (m) => {
+    findAll(text, /(?<![\w+.,/:-])(?:\+\d{1,3}[\s-]?)?(?:\(\d{1,4}\)[\s-]?)?\d{1,4}(?:[\s-]?\d{1,4}){1,5}(?:\s*(?:#|ext\.?|分機)\s*\d{1,5})?(?!\d)/gi, (m) => {
       const number = m[0].replace(EXTENSION, "");
       const digits = number.replace(/\D/g, "").length;
       return digits >= 8 && digits <= 15 ? [phoneValue(number)] : null;
