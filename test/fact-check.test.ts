@@ -91,6 +91,9 @@ describe("fact check", () => {
       assert.equal(checkAnswer("as of today (2026-12-02)", none, facts, { today: "2026-12-03" }).passed, false);
       assert.equal(checkAnswer("as of today (2026-12-02)", none, facts, { today: new Date("2026-12-02T15:00:00Z") }).passed, true);
     });
+    it("does not read 24/7 as a date", () => {
+      assert.ok(check("We are reachable 24/7.").passed);
+    });
     it("reads dates for the eval as YYYY-MM-DD, or --MM-DD without a year", () => {
       assert.deepEqual(findDates("115/12/03 與 2026/12/3 及 12月3日").map((d) => d.value), ["2026-12-03", "2026-12-03", "--12-03"]);
     });

@@ -37,7 +37,8 @@ const PATTERNS: [RegExp, (m: RegExpExecArray) => string[] | null][] = [
   [new RegExp(`\\b${MONTH}\\s+(\\d{1,2})${ORD}(?:\\s*,?\\s*(\\d{4}))?(?![\\d:])`, "gi"), (m) => one(m[3] ? +m[3] : null, monthOf(m[1]!), +m[2]!)],
   [new RegExp(`\\b(\\d{1,2})${ORD}\\s+(?:of\\s+)?${MONTH}(?:\\s*,?\\s*(\\d{4}))?\\b`, "gi"), (m) => one(m[3] ? +m[3] : null, monthOf(m[2]!), +m[1]!)],
   [/(?<![\d年])(\d{1,2})\s*月\s*(\d{1,2})\s*[日號号]/g, (m) => one(null, +m[1]!, +m[2]!)],
-  [/(?<![\d./$-])(\d{1,2})\/(\d{1,2})(?![\d/%])/g, (m) => either(null, +m[1]!, +m[2]!)],
+  // "24/7" is a service promise, not July 24th.
+  [/(?<![\d./$-])(\d{1,2})\/(\d{1,2})(?![\d/%])/g, (m) => (m[0] === "24/7" ? null : either(null, +m[1]!, +m[2]!))],
 ];
 
 export const WEEKDAY_EN = "(?:mon|tues|wednes|thurs|fri|satur|sun)day";
