@@ -1,10 +1,8 @@
-import { readFileSync } from "node:fs";
-import { parse } from "yaml";
 import { z } from "zod";
 import type { ClientFacts, MatterFacts } from "../pipeline/client-facts.js";
 import { checkAnswer, findTokens, TOKEN_KINDS, type Failure, type TokenKind } from "../pipeline/fact-check.js";
 import { formatTable } from "./eval-report.js";
-import { GoldenSetError } from "./golden.js";
+import { readYamlFile } from "./golden.js";
 
 // YAML reads an unquoted 2026-12-02 as a date under some schemas: either way it is a day.
 const day = z.preprocess((v) => (v instanceof Date ? v.toISOString().slice(0, 10) : v), z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "a date YYYY-MM-DD"));
@@ -63,15 +61,7 @@ export type CheckCorpus = z.output<typeof corpusSchema>;
 type FixtureMatter = z.output<typeof matterSchema>;
 
 export function loadCheckCorpus(path: string): CheckCorpus {
-  let raw: unknown;
-  try {
-    raw = parse(readFileSync(path, "utf8"));
-  } catch (err) {
-    throw new GoldenSetError(`${path}: ${(err as Error).message}`);
-  }
-  const parsed = corpusSchema.safeParse(raw);
-  if (!parsed.success) throw new GoldenSetError(`${path}: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-  return parsed.data;
+  return readYamlFile(path, corpusSchema);
 }
 
 function toMatter(m: FixtureMatter, id: number): MatterFacts {

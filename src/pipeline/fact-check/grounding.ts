@@ -1,5 +1,5 @@
 import type { ClientFacts, MatterFacts } from "../client-facts.js";
-import { phoneValue, urlValue } from "./contacts.js";
+import { phoneValue } from "./contacts.js";
 import { normalize } from "./normalize.js";
 import { extractTokens, type Extractor, type Token, type TokenKind } from "./tokens.js";
 
@@ -70,7 +70,7 @@ export function groundingOf(t: Token, g: Grounding): "matter" | "given" | null {
       return t.values.some((v) => g.firm.emails.has(v) || onDomain(v.split("@")[1]!, g.firm.domains)) ? "given" : null;
     case "url":
       if (t.values.some((v) => known.has(v))) return "matter";
-      return t.values.some((v) => onDomain(urlValue(v).split(/[/?#]/)[0]!, g.firm.domains)) ? "given" : null;
+      return t.values.some((v) => onDomain(v.split(/[/?#:]/)[0]!, g.firm.domains)) ? "given" : null;
     default:
       if (t.values.some((v) => known.has(v))) return "matter";
       return t.kind === "date" && t.values.some((v) => g.today.has(v)) ? "given" : null;
