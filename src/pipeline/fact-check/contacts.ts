@@ -1,7 +1,7 @@
 import { findAll, type Extractor } from "./tokens.js";
 
 const TRAILING = /[.,;:!?)\]}'"]+$/;
-const TLD = "(?:com|net|org|edu|gov|mil|int|info|biz|law|legal|io|co|tw|us|uk|jp|hk|cn|sg)";
+const TLD = "(?:com|net|org|edu|gov|mil|int|info|biz|law|legal|io|co|tw|us|uk|jp|hk|cn|sg|me|ly|gl|app|dev|ai|cc|to|tv|link|site|online|xyz|page)";
 
 /** Host and path without scheme, `www.` or trailing slash: `https://www.x.tw/a/` and `x.tw/a` are one URL. */
 export function urlValue(url: string): string {

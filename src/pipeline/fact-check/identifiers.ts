@@ -9,5 +9,5 @@ export const caseNumbers: Extractor = {
 /** A court's docket number, `115年度家訴字第88號` → `115-家訴-88`. */
 export const dockets: Extractor = {
   kind: "docket",
-  find: (text) => findAll(text, /(\d{2,3})\s*年度?\s*([\u4e00-\u9fff]{1,8}?)\s*字\s*第\s*(\d+)\s*[號号]/g, (m) => [`${m[1]}-${m[2]}-${Number(m[3])}`]),
+  find: (text) => findAll(text, /(\d{2,3})\s*年度?\s*([\u4e00-\u9fff]{1,8}?)\s*字\s*第?\s*(\d+)\s*[號号]/g, (m) => [`${m[1]}-${m[2]}-${Number(m[3])}`]),
 };

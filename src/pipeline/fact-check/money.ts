@@ -5,7 +5,7 @@ const NUMBER = "\\d[\\d,]*(?:\\.\\d+)?";
 // 2萬5000, 1億2000萬, 1.5萬: the Chinese large units, with digits between them.
 const AMOUNT = `${NUMBER}(?:\\s*[萬万億亿千](?:\\s*${NUMBER})?)*`;
 const SCALE_EN = "(?:\\s*(k|thousand|million|mn|m|billion|bn)\\b)?";
-const UNIT = "(?:\\s*(?:元|圓|塊|dollars?|NTD|TWD))";
+const UNIT = "(?:\\s*(?:元|圓|塊|dollars?|NTD|TWD|USD))";
 
 const UNITS: Record<string, number> = { 億: 1e8, 亿: 1e8, 萬: 1e4, 万: 1e4, 千: 1e3 };
 const SCALES: Record<string, number> = { k: 1e3, thousand: 1e3, million: 1e6, mn: 1e6, m: 1e6, billion: 1e9, bn: 1e9 };

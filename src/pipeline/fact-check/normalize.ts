@@ -1,6 +1,10 @@
-const DIGITS: Record<string, number> = { 〇: 0, "○": 0, 零: 0, 一: 1, 二: 2, 兩: 2, 两: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9 };
-const UNITS: Record<string, number> = { 十: 10, 百: 100, 千: 1000 };
-const NUMERAL = "[〇○零一二兩两三四五六七八九十百千]+";
+// With the financial forms (壹貳參…拾佰仟) that cheques, judgments and contracts write amounts in.
+const DIGITS: Record<string, number> = {
+  〇: 0, "○": 0, 零: 0, 一: 1, 壹: 1, 二: 2, 貳: 2, 贰: 2, 兩: 2, 两: 2, 三: 3, 參: 3, 叁: 3, 四: 4, 肆: 4,
+  五: 5, 伍: 5, 六: 6, 陸: 6, 七: 7, 柒: 7, 八: 8, 捌: 8, 九: 9, 玖: 9,
+};
+const UNITS: Record<string, number> = { 十: 10, 拾: 10, 百: 100, 佰: 100, 千: 1000, 仟: 1000 };
+const NUMERAL = "[〇○零一壹二貳贰兩两三參叁四肆五伍六陸七柒八捌九玖十拾百佰千仟]+";
 
 /**
  * `十二` → 12, `一百一十五` → 115, and read digit by digit when there is no unit (`一一五` → 115,
@@ -38,7 +42,7 @@ function numeralsToDigits(text: string): string {
     (t, re) =>
       t.replace(re, (m) => {
         // A lone 千 or 百 is the adverb (千萬), not a number.
-        if (m === "千" || m === "百") return m;
+        if (m === "千" || m === "百" || m === "仟" || m === "佰") return m;
         const n = parseChineseNumber(m);
         return n === null ? m : String(n);
       }),

@@ -8,6 +8,7 @@ const OUTCOMES: [string, RegExp][] = [
   ["dismissed", /駁回|驳回|\b(?:dismissed|dismissal)\b/gi],
   ["judgment", /判決|判决|\b(?:judgment|judgement|verdict|ruled|ruling)\b/gi],
   ["acquitted", /無罪|无罪|不起訴|不起诉|\b(?:acquitted|acquittal|not\s+prosecuted)\b/gi],
+  ["withdrawn", /撤回起訴|撤回告訴|撤告|撤訴|\b(?:withdrawn|withdrew)\b/gi],
   ["convicted", /有罪|\b(?:convicted|conviction|guilty)\b/gi],
 ];
 
