@@ -85,7 +85,7 @@ describe("fact check", () => {
     });
     it("holds a date whose weekday is wrong, passes one whose weekday is right", () => {
       holds("date", ["12月15日（星期三）開庭", "Wednesday, December 15, 2026"]);
-      passes("date", ["12月15日（星期二）開庭", "Tuesday, December 15, 2026"]);
+      passes("date", ["12月15日（星期二）開庭", "Tuesday, December 15, 2026", "星期二12月15日"]);
     });
     it("takes the today of the options: yesterday's today is an ungrounded date", () => {
       assert.equal(checkAnswer("as of today (2026-12-02)", none, facts, { today: "2026-12-03" }).passed, false);
@@ -101,10 +101,10 @@ describe("fact check", () => {
 
   describe("times", () => {
     it("holds a time the matter does not give", () => {
-      holds("time", ["下午 3:30 開庭", "下午兩點開庭", "15:00 開庭", "上午十點", "下午2點45分", "3:30 PM", "4 pm"]);
+      holds("time", ["下午 3:30 開庭", "下午兩點開庭", "15:00 開庭", "上午十點", "下午2點45分", "3:30 PM", "4 pm", "3.30pm"]);
     });
     it("passes the next event's time however it is written", () => {
-      passes("time", ["下午 2:30", "下午兩點半", "14:30", "2:30 pm", "2:30"]);
+      passes("time", ["下午 2:30", "下午兩點半", "14:30", "2:30 pm", "2.30pm", "2:30", "14時30分"]);
     });
     it("does not read a list's points as a clock time", () => {
       assert.ok(check("有兩點需要注意：第3點是補件。").passed);

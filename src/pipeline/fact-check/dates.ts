@@ -47,7 +47,7 @@ const WEEKDAYS_EN = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
 export const WEEKDAY = new RegExp(`(?:星期|週|周|禮拜|礼拜)([${WEEKDAYS_ZH}])|\\b(${WEEKDAY_EN})\\b`, "gi");
 const weekdayIndex = (m: RegExpExecArray) => (m[1] ? Math.max(0, WEEKDAYS_ZH.indexOf(m[1]) - 1) : WEEKDAYS_EN.indexOf(m[2]!.slice(0, 3).toLowerCase()));
 const WEEKDAY_AFTER = new RegExp(`^[\\s(,、，]{0,3}(?:${WEEKDAY.source})[)]?`, "i");
-const WEEKDAY_BEFORE = new RegExp(`(?:${WEEKDAY.source})[\\s,，]{1,3}$`, "i");
+const WEEKDAY_BEFORE = new RegExp(`(?:${WEEKDAY.source})[\\s,，]{0,3}$`, "i");
 const YEARS = Array.from({ length: 41 }, (_, i) => 2010 + i);
 const weekdayOf = (iso: string) => new Date(`${iso}T00:00:00Z`).getUTCDay();
 

@@ -28,6 +28,8 @@ const PATTERNS: [RegExp, (m: RegExpExecArray, text: string) => string[] | null][
     new RegExp(`(?:${MERIDIEM_ZH}\\s*)?(?<!\\d)(\\d{1,2})\\s*[點点時时](?:\\s*(半)|\\s*(\\d{1,2})\\s*分|整|鐘|钟)?`, "g"),
     (m, text) => (!m[1] && NOT_A_CLOCK_BEFORE.test(text.slice(0, m.index)) ? null : timeValues(+m[2]!, m[3] ? 30 : Number(m[4] ?? 0), m[1])),
   ],
+  // 2.30pm, as British writers put it: the dot only counts with am/pm.
+  [new RegExp(`(?<![\\d:.])(\\d{1,2})\\.(\\d{2})\\s*${MERIDIEM_EN}`, "gi"), (m) => timeValues(+m[1]!, +m[2]!, m[3])],
   [new RegExp(`(?<![\\d:.])(\\d{1,2})\\s*${MERIDIEM_EN}`, "gi"), (m) => timeValues(+m[1]!, 0, m[2])],
   [/(?<![\d:.])(\d{1,2})\s*o['’]clock\b/gi, (m) => timeValues(+m[1]!, 0, undefined)],
 ];
