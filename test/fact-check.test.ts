@@ -140,7 +140,7 @@ describe("fact check", () => {
 
   describe("outcomes", () => {
     it("holds an outcome the matter's facts do not state", () => {
-      holds("outcome", ["已判決勝訴", "敗訴", "雙方已和解", "請求被駁回", "一定會打贏", "you won", "was lost", "has been settled", "was dismissed", "a judgment was entered"]);
+      holds("outcome", ["已判決勝訴", "敗訴", "雙方已和解", "請求被駁回", "一定會打贏", "贏面很大", "恐怕會輸", "you won", "was lost", "has been settled", "was dismissed", "a judgment was entered"]);
     });
     it("passes an outcome the state, the summary or an update states, in either language", () => {
       const f: ClientFacts = { ...facts, matters: [settled] };
