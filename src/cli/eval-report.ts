@@ -74,14 +74,19 @@ export function table(results: ItemResult[]): string {
     r.latencyMs === null ? "-" : String(r.latencyMs),
     String(r.usage.inputTokens + r.usage.outputTokens),
   ]);
-  const widths = header.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i]!))));
-  const line = (cells: string[]) => cells.map((c, i) => pad(c, widths[i]!)).join("  ").trimEnd();
   const problems = results.flatMap((r) => [
     ...r.missing.map((f) => `  ${r.id}: does not state ${f}`),
     ...r.invented.map((f) => `  ${r.id}: states ${f}`),
     ...(r.expectMet ? [] : [`  ${r.id}: outcome ${r.outcome} is not what the golden set expects`]),
   ]);
-  return [line(header), ...rows.map(line), ...(problems.length ? ["", "problems:", ...problems] : [])].join("\n");
+  return [formatTable(header, rows), ...(problems.length ? ["", "problems:", ...problems] : [])].join("\n");
+}
+
+/** Columns padded to their widest cell, CJK counted as two columns. */
+export function formatTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i]!))));
+  const line = (cells: string[]) => cells.map((c, i) => pad(c, widths[i]!)).join("  ").trimEnd();
+  return [header, ...rows].map(line).join("\n");
 }
 
 export function totalsText(t: Totals): string {

@@ -40,16 +40,22 @@ export class GoldenSetError extends CliError {
   }
 }
 
-/** Reads and checks a golden set, with `{today±N}` resolved against `today`. */
-export function loadGoldenSet(path: string, today = new Date()): GoldenSet {
+/** A YAML file checked against `schema`; any problem is a `GoldenSetError` naming the file and the field. */
+export function readYamlFile<S extends z.ZodType>(path: string, schema: S): z.output<S> {
   let raw: unknown;
   try {
     raw = parse(readFileSync(path, "utf8"));
   } catch (err) {
     throw new GoldenSetError(`${path}: ${(err as Error).message}`);
   }
-  const parsed = goldenSchema.safeParse(raw);
+  const parsed = schema.safeParse(raw);
   if (!parsed.success) throw new GoldenSetError(`${path}: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  return parsed.data;
+}
+
+/** Reads and checks a golden set, with `{today±N}` resolved against `today`. */
+export function loadGoldenSet(path: string, today = new Date()): GoldenSet {
+  const set = readYamlFile(path, goldenSchema);
   const resolve = (facts: string[]) => facts.map((f) => resolveDates(f, today));
-  return { ...parsed.data, items: parsed.data.items.map((i) => ({ ...i, must_state: resolve(i.must_state), must_not_state: resolve(i.must_not_state) })) };
+  return { ...set, items: set.items.map((i) => ({ ...i, must_state: resolve(i.must_state), must_not_state: resolve(i.must_not_state) })) };
 }

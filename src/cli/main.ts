@@ -11,6 +11,13 @@ const positiveInt = (v: string) => {
   return n;
 };
 
+/** `0.95` or `95%`. */
+const share = (v: string) => {
+  const n = v.trim().endsWith("%") ? Number(v.trim().slice(0, -1)) / 100 : Number(v);
+  if (v.trim() === "" || !Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError("must be a share between 0 and 1, or a percentage such as 95%");
+  return n;
+};
+
 const ENV_NOTE = "\nReads the same environment variables as the sidecar (.env.example). Without ODOO_URL it runs against a built-in Odoo stand-in with the sample firm.";
 
 /** The command tree; each action stores its exit code so `main` can return it (tests run it in-process). */
@@ -40,8 +47,10 @@ function program(io: CliIO, done: (code: number) => void): Command {
 
   root
     .command("eval")
-    .description("run golden sets (YAML) through the pipeline and print a table and totals; exit 1 if any fact was invented")
-    .argument("<file...>", "golden set files, e.g. eval/golden-zh-TW.yaml eval/golden-en.yaml")
+    .description("run golden sets (YAML) through the pipeline and print a table and totals; exit 1 if any fact was invented or fewer pass than --min-pass")
+    .argument("[file...]", "golden set files, e.g. eval/golden-zh-TW.yaml eval/golden-en.yaml")
+    .option("--check-corpus [file]", "instead of golden sets, run the fact check's own corpus (default eval/check-corpus.yaml): caught / missed / false holds per class")
+    .option("--min-pass <share>", "exit 1 when fewer than this share of the items pass (0-1, or a percentage such as 95%)", share)
     .option("--json", "print the results as JSON", false)
     .addOption(new Option("--policy <policy>", "decide every answer under this policy instead of each set's own").choices(["auto", "review", "auto_if_grounded"]))
     .option("--concurrency <n>", "questions answered at once", positiveInt, 4)

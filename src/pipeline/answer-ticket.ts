@@ -144,7 +144,7 @@ export async function composeAnswer(deps: PipelineDeps, q: Question, beforeModel
   const latencyMs = Date.now() - started;
 
   const answer = stripMarkdown(result.output.answer);
-  const verdict = checkAnswer(answer, result.output, facts);
+  const verdict = checkAnswer(answer, result.output, facts, { today: now });
   const audit = auditLine(result, latencyMs, verdict);
   const matter = matterFromVerdict(facts, verdict) ?? choice.matter;
   const decision = decide({ policy: q.policy, verdict, needsHuman: result.output.needs_human, channel: q.channel, senderAuth: q.senderAuth, senderAuthPolicy: deps.senderAuthPolicy });
