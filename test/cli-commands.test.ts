@@ -66,7 +66,7 @@ describe("lexreply CLI", function () {
     it("with nothing configured checks the built-in sample firm and says so", async () => {
       const r = await lexreply(["doctor"], {});
       assert.equal(r.code, 0, r.stdout);
-      assert.match(r.stderr, /no ODOO_URL set: using a built-in Odoo stand-in with the sample firm/);
+      assert.match(r.stderr, /no production setting: using a built-in Odoo stand-in with the sample firm/);
       assert.match(r.stdout, /✔ configuration: sandbox mode/);
       assert.match(r.stdout, /✔ model reachable: template-only answers/);
     });

@@ -24,7 +24,7 @@ describe("e-mail settings", () => {
   it("stops the start with one clear line for a bad IMAP_URL", () => {
     const problems = (url: string) => {
       try {
-        loadConfig({ IMAP_URL: url });
+        loadConfig({ ODOO_URL: "http://odoo:8069", ODOO_DB: "firm", ODOO_API_KEY: "key", ASK_SECRET: "0123456789abcdef", IMAP_URL: url });
         return [];
       } catch (err) {
         assert.ok(err instanceof ConfigError);

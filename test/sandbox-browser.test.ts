@@ -63,7 +63,7 @@ describe("sandbox page in a real browser (Debian's chromium)", function () {
   });
 
   it("npm start with nothing configured says sandbox mode on its first line", () => {
-    assert.match(firstLine, /sandbox mode: no ODOO_URL set/);
+    assert.match(firstLine, /sandbox mode: no production setting is present/);
   });
 
   it("asks as 陳美玲 on LINE and shows the answer with her case number", async () => {
