@@ -1,26 +1,24 @@
 import { z } from "zod";
 import { imapUrlSchema } from "./channels/email/imap-settings.js";
 
-/** A URL whose scheme is one of `schemes` (a schemeless `odoo:8069` parses as the scheme `odoo:`, so the scheme is what tells). */
-const urlWith = (schemes: string[], example: string) =>
+/**
+ * A URL whose scheme is one of `schemes` (a schemeless `odoo:8069` parses as the scheme `odoo:`, so
+ * the scheme is what tells); `origin`: nothing after the host, for a base the code appends to.
+ */
+const urlWith = (schemes: string[], example: string, opts: { origin?: string } = {}) =>
   z.string().superRefine((text, ctx) => {
-    let url: URL;
-    try {
-      url = new URL(text);
-    } catch {
-      ctx.addIssue({ code: "custom", message: `is not a URL; expected e.g. ${example}` });
-      return;
-    }
+    const fail = (message: string) => ctx.addIssue({ code: "custom", message });
+    if (!URL.canParse(text)) return fail(`is not a URL; expected e.g. ${example}`);
+    const url = new URL(text);
     if (!schemes.includes(url.protocol.slice(0, -1)) || !url.hostname) {
-      ctx.addIssue({ code: "custom", message: `must start with ${schemes.map((s) => `${s}://`).join(" or ")} and name a host, e.g. ${example} (got "${text}")` });
+      return fail(`must start with ${schemes.map((s) => `${s}://`).join(" or ")} and name a host, e.g. ${example} (got "${text}")`);
     }
+    if (opts.origin && url.pathname !== "/") fail(opts.origin);
   });
 const httpUrl = (example: string) => urlWith(["http", "https"], example);
 
 /** Odoo's origin: the client appends `/jsonrpc`, so a path here would be silently dropped. */
-const odooOrigin = httpUrl("http://odoo:8069").refine((text) => !URL.canParse(text) || new URL(text).pathname === "/", {
-  message: "must be Odoo's origin only, e.g. http://odoo:8069 (without /web or /jsonrpc)",
-});
+const odooOrigin = urlWith(["http", "https"], "http://odoo:8069", { origin: "must be Odoo's origin only, e.g. http://odoo:8069 (without /web or /jsonrpc)" });
 
 const intFrom = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce

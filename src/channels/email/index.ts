@@ -33,7 +33,7 @@ export function smtpSender(smtpUrl: string, from: string, to: string): (mail: St
  * staff digest (when `SMTP_URL` and `STAFF_EMAIL` are). Mail to the helpdesk alias needs neither:
  * Odoo's own gateway takes it. main.ts logs which pieces are off.
  */
-export function emailChannel(config: SidecarConfig, core: Pick<SidecarParts, "odoo">, log: Logger): ChannelPlugins {
+export function emailChannel(config: SidecarConfig, core: Pick<SidecarParts, "odoo" | "modelStatus">, log: Logger): ChannelPlugins {
   const imap = config.IMAP_URL ? parseImapUrl(config.IMAP_URL) : undefined;
   const poller =
     imap &&
@@ -52,6 +52,7 @@ export function emailChannel(config: SidecarConfig, core: Pick<SidecarParts, "od
           odooUrl: config.ODOO_PUBLIC_URL ?? config.ODOO_URL,
           intervalMs: config.STAFF_DIGEST_MS,
           log,
+          modelNotice: () => core.modelStatus.notice(),
         })
       : undefined;
   return {
