@@ -1,10 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
-import { ConfigError, loadDotEnv, readSettings, type LoadedConfig, type SandboxConfig } from "./config.js";
+import { ConfigError, loadDotEnv, readSettings, type Config, type LoadedConfig, type SandboxConfig } from "./config.js";
 import { createLogger, type Logger } from "./logger.js";
 import { buildSidecar, combineChannels, type SidecarConfig, type SidecarParts, type ChannelPlugins } from "./sidecar.js";
-import { signedAskCaller, startOdooStandin } from "./standin/odoo/index.js";
-import { sandboxChannel } from "./sandbox/plugin.js";
 import { lineChannel } from "./channels/line/index.js";
 import { emailChannel } from "./channels/email/index.js";
 import { shutdown } from "./shutdown.js";
@@ -29,8 +27,10 @@ function settingsOrExit(): LoadedConfig {
   }
 }
 
-/** Sandbox mode: a built-in Odoo with a sample firm; nothing in it can reach a real client. */
-async function sandboxOdoo(config: SandboxConfig, log: Logger): Promise<{ config: SidecarConfig; close: () => Promise<void> }> {
+/** Sandbox mode: a built-in Odoo with a sample firm; nothing in it can reach a real client. Loaded only here, so a firm's sidecar does not carry it. */
+async function sandboxOdoo(config: SandboxConfig, log: Logger): Promise<{ config: SidecarConfig; close: () => Promise<void>; page: typeof import("./sandbox/plugin.js").sandboxChannel }> {
+  const { signedAskCaller, startOdooStandin } = await import("./standin/odoo/index.js");
+  const { sandboxChannel } = await import("./sandbox/plugin.js");
   const standin = await startOdooStandin();
   const secret = randomBytes(24).toString("hex");
   standin.onClientMessage(signedAskCaller(`http://127.0.0.1:${config.PORT}`, secret));
@@ -38,12 +38,12 @@ async function sandboxOdoo(config: SandboxConfig, log: Logger): Promise<{ config
   return {
     config: { ...config, ODOO_URL: standin.url, ODOO_DB: standin.db, ODOO_LOGIN: "lexreply-bot", ODOO_API_KEY: "lexreply-bot-key", ASK_SECRET: secret },
     close: () => standin.close(),
+    page: sandboxChannel,
   };
 }
 
-/** The channels this deployment has settings for, each one that is off saying so once; the sandbox has no real one. */
+/** The channels this deployment has settings for, each one that is off saying so once. */
 function channels(config: SidecarConfig, core: SidecarParts, log: Logger): ChannelPlugins {
-  if (config.sandbox) return combineChannels([sandboxChannel(config, core, log)]);
   const list: ChannelPlugins[] = [];
   if (config.LINE_CHANNEL_SECRET) list.push(lineChannel(config, core, log));
   else log.info("LINE channel off: LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN are not set");
@@ -51,6 +51,13 @@ function channels(config: SidecarConfig, core: SidecarParts, log: Logger): Chann
   if (!config.SMTP_URL || !config.STAFF_EMAIL) log.info("staff e-mail off: SMTP_URL and STAFF_EMAIL are not both set (activities in Odoo still are)");
   list.push(emailChannel(config, core, log));
   return combineChannels(list);
+}
+
+/** A firm's sidecar with its channels, or the sandbox with its page and no real channel. */
+async function build(config: Config, log: Logger) {
+  if (config.mode === "odoo") return { ...buildSidecar(config, log, (c) => channels(config, c, log)), closeSandbox: null };
+  const sandbox = await sandboxOdoo(config, log);
+  return { ...buildSidecar(sandbox.config, log, (c) => combineChannels([sandbox.page(sandbox.config, c, log)])), closeSandbox: sandbox.close };
 }
 
 const LISTEN_HINTS: Record<string, string> = {
@@ -92,8 +99,7 @@ async function main(): Promise<void> {
       `sandbox mode: no production setting is present, so LexReply runs against a built-in Odoo with a sample firm (${config.llmMode === "openai" ? `model ${config.LLM_MODEL}` : "template-only answers, no OPENAI_API_KEY"}), on 127.0.0.1 only, with no real channel; open http://localhost:${config.PORT}/sandbox`,
     );
   }
-  const { config: sidecarConfig, close: closeSandbox } = config.mode === "sandbox" ? await sandboxOdoo(config, log) : { config, close: null };
-  const { app, core, plugins } = buildSidecar(sidecarConfig, log, (c) => channels(sidecarConfig, c, log));
+  const { app, core, plugins, closeSandbox } = await build(config, log);
   const server = createServer(app);
   await listen(server, config.HOST, config.PORT);
   log.info({ host: config.HOST, port: config.PORT, llm: core.answerer.name }, "LexReply sidecar listening");
