@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type AddressInfo, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -168,6 +168,28 @@ describe("lexreply as a process", function () {
     } finally {
       sidecar.child.kill("SIGTERM");
       await sidecar.exited;
+    }
+  });
+
+  it("logs readable lines on a terminal (JSON lines otherwise, as the other tests read them)", async function () {
+    // util-linux `script` gives the sidecar a pseudo-terminal as stdout.
+    if (!existsSync("/usr/bin/script")) this.skip();
+    const port = await freePort();
+    const command = `${process.execPath} --import ${TSX} ${SIDECAR}`;
+    const child = spawn("/usr/bin/script", ["-qec", command, "/dev/null"], {
+      env: { PATH: process.env.PATH!, PORT: String(port), DATA_DIR: tempDir(), LOG_LEVEL: "info" },
+      stdio: ["ignore", "pipe", "pipe"],
+      // Its own process group, so the sidecar under `script` stops with it.
+      detached: true,
+    });
+    let out = "";
+    child.stdout!.on("data", (d) => (out += d));
+    try {
+      while (!out.includes("LexReply sidecar listening")) await new Promise((r) => setTimeout(r, 50));
+      assert.match(out, /^\[\d\d:\d\d:\d\d\.\d{3}\] .*INFO.*: .*sandbox mode/m);
+      assert.doesNotMatch(out, /"level":30/);
+    } finally {
+      process.kill(-child.pid!, "SIGTERM");
     }
   });
 
