@@ -103,14 +103,15 @@ async function main(): Promise<void> {
   const server = createServer(app);
   await listen(server, config.HOST, config.PORT);
   log.info({ host: config.HOST, port: config.PORT, llm: core.answerer.name }, "LexReply sidecar listening");
-  await plugins.start?.();
-  await watchModel(core.modelStatus, log);
   const onSignal = (signal: string) => {
     log.info({ signal }, "shutting down: finishing answers in flight");
     void shutdown({ server, jobs: core.jobs, channels: [plugins], stores: closeSandbox ? [closeSandbox] : [], log }).then(() => process.exit(0));
   };
   process.once("SIGINT", () => onSignal("SIGINT"));
   process.once("SIGTERM", () => onSignal("SIGTERM"));
+  await plugins.start?.();
+  // In the background: a slow or unreachable model API must not hold up the start.
+  void watchModel(core.modelStatus, log);
 }
 
 await main();
