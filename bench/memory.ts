@@ -80,7 +80,6 @@ const child = spawn(execPath, startArgs, {
     PATH: process.env.PATH,
     // To try other V8 flags: BENCH_NODE_OPTIONS="--max-semi-space-size=4" npx tsx bench/memory.ts
     NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? "",
-    ...(process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {}),
     HOST: "127.0.0.1",
     PORT: String(port),
     LOG_LEVEL: "warn",
