@@ -1,7 +1,13 @@
 #!/usr/bin/env node
-// The CLI is TypeScript like the sidecar; tsx compiles it on the fly so there is no build step to forget.
-import { register } from "tsx/esm/api";
+// The compiled CLI (npm run build, which npm start runs first); in a checkout that was never built,
+// the TypeScript source through tsx (a development dependency).
+import { existsSync } from "node:fs";
 
-register();
-const { main } = await import("../src/cli/main.ts");
-process.exitCode = await main(process.argv.slice(2));
+const compiled = new URL("../dist/cli/bin.js", import.meta.url);
+if (existsSync(compiled)) {
+  await import(compiled.href);
+} else {
+  const { register } = await import("tsx/esm/api");
+  register();
+  await import("../src/cli/bin.ts");
+}

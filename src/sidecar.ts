@@ -13,6 +13,7 @@ import { answerTicket, type EscalationListener, type LineDelivery, type Pipeline
 import { askRoutes } from "./routes/ask.js";
 import { healthRoutes } from "./routes/health.js";
 import { counter, metricsRoutes } from "./metrics.js";
+import { ModelStatus, openAIModelFetcher } from "./llm/model-status.js";
 
 /** The settings a running sidecar needs once sandbox mode has filled in its own Odoo. */
 export type SidecarConfig = Config & { ODOO_URL: string; ODOO_DB: string; ODOO_API_KEY: string; ASK_SECRET: string };
@@ -23,6 +24,8 @@ export interface SidecarParts {
   answerer: Answerer;
   pipeline: PipelineDeps;
   jobs: AskJobs;
+  /** Whether LLM_MODEL still exists and when it shuts down (`check()` asks the API). */
+  modelStatus: ModelStatus;
 }
 
 /** Channels that plug into the core: they may deliver on LINE, hear of escalations, add routes, and run in the background. */
@@ -34,7 +37,7 @@ export interface ChannelPlugins {
   stop?: () => void | Promise<void>;
 }
 
-/** Several channels as one: every listener hears every escalation; start and stop run for all. */
+/** Several channels as one: every listener hears every escalation; start runs for all in order, stop in reverse. */
 export function combineChannels(list: ChannelPlugins[]): ChannelPlugins {
   const listeners = list.flatMap((p) => (p.escalations ? [p.escalations] : []));
   return {
@@ -45,16 +48,18 @@ export function combineChannels(list: ChannelPlugins[]): ChannelPlugins {
       for (const p of list) await p.start?.();
     },
     stop: async () => {
-      for (const p of list) await p.stop?.();
+      // What started last stops first.
+      for (const p of [...list].reverse()) await p.stop?.();
     },
   };
 }
 
+const openAIClient = (config: Config) => new OpenAI({ apiKey: config.OPENAI_API_KEY, baseURL: config.OPENAI_BASE_URL, maxRetries: 2, timeout: config.LLM_TIMEOUT_MS });
+
 export function buildAnswerer(config: Config, templates: Templates): Answerer {
   if (config.llmMode === "templates") return new TemplateAnswerer(templates);
-  const client = new OpenAI({ apiKey: config.OPENAI_API_KEY, baseURL: config.OPENAI_BASE_URL, maxRetries: 2, timeout: config.LLM_TIMEOUT_MS });
   return new OpenAIAnswerer({
-    client,
+    client: openAIClient(config),
     model: config.LLM_MODEL,
     api: config.OPENAI_API,
     reasoningEffort: config.LLM_REASONING_EFFORT,
@@ -70,6 +75,7 @@ export function buildCore(config: SidecarConfig, log: Logger): SidecarParts {
   );
   const templates = new Templates(config.TEMPLATES_DIR);
   const answerer = buildAnswerer(config, templates);
+  const modelStatus = new ModelStatus(config.LLM_MODEL, config.llmMode === "openai" ? openAIModelFetcher(openAIClient(config)) : null);
   const pipeline: PipelineDeps = {
     odoo,
     templates,
@@ -89,7 +95,7 @@ export function buildCore(config: SidecarConfig, log: Logger): SidecarParts {
     concurrency: config.MAX_CONCURRENT_ANSWERS,
     log,
   });
-  return { odoo, templates, answerer, pipeline, jobs };
+  return { odoo, templates, answerer, pipeline, jobs, modelStatus };
 }
 
 /** The core, the channels built on it (they need its Odoo client), and the HTTP app serving them all. */
@@ -99,7 +105,7 @@ export function buildSidecar(config: SidecarConfig, log: Logger, channels: (core
   core.pipeline.line = plugins.line;
   core.pipeline.escalations = plugins.escalations;
   const app = createApp(log, [
-    healthRoutes(core.odoo),
+    healthRoutes({ odoo: core.odoo, model: core.modelStatus, verbose: config.LOG_LEVEL === "debug" || config.LOG_LEVEL === "trace" }),
     metricsRoutes(),
     askRoutes({ secret: config.ASK_SECRET, db: config.ODOO_DB, jobs: core.jobs }),
     ...(plugins.routes ?? []),

@@ -66,7 +66,7 @@ describe("lexreply CLI", function () {
     it("with nothing configured checks the built-in sample firm and says so", async () => {
       const r = await lexreply(["doctor"], {});
       assert.equal(r.code, 0, r.stdout);
-      assert.match(r.stderr, /no ODOO_URL set: using a built-in Odoo stand-in with the sample firm/);
+      assert.match(r.stderr, /no production setting: using a built-in Odoo stand-in with the sample firm/);
       assert.match(r.stdout, /✔ configuration: sandbox mode/);
       assert.match(r.stdout, /✔ model reachable: template-only answers/);
     });
@@ -88,7 +88,25 @@ describe("lexreply CLI", function () {
       const bad = await lexreply(["doctor"], { ODOO_URL: "http://odoo:8069" });
       assert.equal(bad.code, 1);
       assert.match(bad.stdout, /✘ configuration: ODOO_DB: is required/);
+      assert.doesNotMatch(bad.stdout, /✔/, "nothing is ✔ before the configuration is right");
     });
+    it("warns of a model shutting down within 30 days and of a setting that is none, and fails on a model the API no longer knows", async () => {
+      const soon = new Date(Date.now() + 9 * 86_400_000).toISOString().slice(0, 10);
+      model.models.set("gpt-5", { shutdown_date: soon });
+      try {
+        const r = await lexreply(["doctor"], { ...env, LLM_MODLE: "gpt-5.1" });
+        assert.equal(r.code, 0, r.stdout);
+        assert.match(r.stdout, /^! configuration: LLM_MODLE: is not a LexReply setting and is ignored \(did you mean LLM_MODEL\?\)$/m);
+        assert.match(r.stdout, new RegExp(`^! model lifetime: The model gpt-5 shuts down on ${soon} \\(in 9 days\\)`, "m"));
+        model.models.set("gpt-5", null);
+        const gone = await lexreply(["doctor"], env);
+        assert.equal(gone.code, 1);
+        assert.match(gone.stdout, /^✘ model lifetime: the API no longer offers gpt-5\n {4}fix: set LLM_MODEL to its successor/m);
+      } finally {
+        model.models.clear();
+      }
+    });
+
     it("names a LINE token that LINE refuses", async () => {
       const line = await new FakeLinePlatform().start();
       try {

@@ -63,7 +63,7 @@ describe("sandbox page in a real browser (Debian's chromium)", function () {
   });
 
   it("npm start with nothing configured says sandbox mode on its first line", () => {
-    assert.match(firstLine, /sandbox mode: no ODOO_URL set/);
+    assert.match(firstLine, /sandbox mode: no production setting is present/);
   });
 
   it("asks as 陳美玲 on LINE and shows the answer with her case number", async () => {
@@ -78,5 +78,44 @@ describe("sandbox page in a real browser (Debian's chromium)", function () {
     assert.match(reply ?? "", /2026-FAM-0012/);
     assert.match((await page.locator("#verdict").textContent()) ?? "", /passed/);
     assert.match((await page.locator("#state").textContent()) ?? "", /sent/);
+  });
+
+  it("offers only the channels a client has, an unknown sender, and not the firm itself", async () => {
+    const page = await browser!.newPage();
+    await page.goto(url);
+    const options = await page.locator("#client option").allTextContents();
+    assert.ok(options.some((o) => o.startsWith("Someone unknown")));
+    assert.ok(!options.some((o) => o.includes("明理聯合法律事務所")));
+    const emily = await page.locator("#client option", { hasText: "Emily Carter" }).getAttribute("value");
+    await page.selectOption("#client", emily!);
+    assert.equal(await page.isDisabled('input[name="channel"][value="line"]'), true);
+    assert.equal(await page.isChecked('input[name="channel"][value="email"]'), true);
+    const meiling = await page.locator("#client option", { hasText: "陳美玲" }).getAttribute("value");
+    await page.selectOption("#client", meiling!);
+    assert.equal(await page.isDisabled('input[name="channel"][value="line"]'), false);
+  });
+
+  it("says kindly that a question of only spaces is no question", async () => {
+    const page = await browser!.newPage();
+    await page.goto(url);
+    await page.fill("#question", "   ");
+    await page.click("#ask");
+    assert.match((await page.locator("#error").textContent()) ?? "", /Type a question first/);
+    assert.equal(await page.locator("#question").count(), 1, "the form is still there to try again");
+  });
+
+  it("holds a draft under the review policy and sends it with Approve & send", async () => {
+    const page = await browser!.newPage();
+    await page.goto(url);
+    const zhiming = await page.locator("#client option", { hasText: "林志明" }).getAttribute("value");
+    await page.selectOption("#client", zhiming!);
+    await page.check('input[name="channel"][value="email"]');
+    await page.selectOption("#team", { label: (await page.locator("#team option", { hasText: "policy review" }).textContent())! });
+    await page.fill("#question", "工程款案件進度？");
+    await page.click("#ask");
+    assert.match((await page.locator("#state").textContent({ timeout: 20_000 })) ?? "", /draft/);
+    await page.click("#approve");
+    assert.match((await page.locator("#state").textContent({ timeout: 20_000 })) ?? "", /sent/);
+    assert.match((await page.locator("#client-reply").textContent()) ?? "", /2026-/);
   });
 });

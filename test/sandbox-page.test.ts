@@ -28,6 +28,8 @@ describe("sandbox page (no browser)", () => {
     assert.match(res.text, /Emily Carter/);
     assert.match(res.text, /Review Desk \(policy review\)/);
     assert.match(res.text, /template-only answerer/);
+    assert.doesNotMatch(res.text, /明理聯合法律事務所/, "the firm is not its own client");
+    assert.match(res.text, /<option value="0" data-line="no">Someone unknown · someone\.unknown@example\.net/);
   });
 
   it("answers 陳美玲 on LINE: the reply, the chatter note, the facts and the verdict, and LINE reached no one", async () => {
@@ -61,8 +63,42 @@ describe("sandbox page (no browser)", () => {
     assert.match(res.text, /has not linked a LINE account/);
   });
 
-  it("rejects a form without a question", async () => {
-    await ask(h.firm.clients.meiling.partnerId, "line", "  ").expect(400);
+  it("says on the page, not in raw JSON, that a question of only spaces is no question", async () => {
+    const res = await ask(h.firm.clients.meiling.partnerId, "line", "   ").expect(400).expect("content-type", /html/);
+    assert.match(res.text, /id="error">Type a question first: it was empty or only spaces\.</);
+  });
+
+  it("answers a team that does not exist with a clear 422, not a 500", async () => {
+    const res = await ask(h.firm.clients.meiling.partnerId, "line", "進度？", 999).expect(422);
+    assert.match(res.text, /There is no helpdesk team 999 with LexReply on in the sample firm/);
+  });
+
+  it("lets an unknown sender ask by e-mail: no case data, the holding reply, a person told", async () => {
+    const res = await ask(0, "email", "What is the status of case 2026-FAM-0012?").expect(200);
+    assert.match(res.text, /id="state">escalated</);
+    assert.match(res.text, /id="client-reply">[^<]*confirm who you are/);
+    assert.doesNotMatch(res.text, /id="client-reply">[^<]*2026-FAM-0012/);
+    assert.match((await ask(0, "line", "hi").expect(422)).text, /has not linked a LINE account/);
+  });
+
+  it("offers Approve & send on a held draft, and sends the draft to the client when pressed", async () => {
+    const held = await ask(h.firm.clients.zhiming.partnerId, "email", "工程款案件進度？", h.firm.teams.reviewDesk).expect(200);
+    const ticket = /name="ticket" value="(\d+)"/.exec(held.text)?.[1];
+    assert.ok(ticket, "the page offers Approve & send");
+    const sent = await request(h.app).post("/sandbox/approve").type("form").send({ ticket }).expect(200);
+    assert.match(sent.text, /id="state">sent</);
+    assert.match(sent.text, /id="client-reply">[^<]*2026-/);
+    assert.doesNotMatch(sent.text, /id="approve"/);
+    const again = await request(h.app).post("/sandbox/approve").type("form").send({ ticket }).expect(422);
+    assert.match(again.text, /holds no draft to approve \(it is sent\)/);
+  });
+
+  it("refuses a form posted from another site, or through a name rebound to this machine", async () => {
+    const form = { client: String(h.firm.clients.meiling.partnerId), channel: "line", team: String(h.firm.teams.clientService), question: "進度？" };
+    await request(h.app).post("/sandbox").set("origin", "https://evil.example").type("form").send(form).expect(403);
+    await request(h.app).post("/sandbox").set("sec-fetch-site", "cross-site").type("form").send(form).expect(403);
+    await request(h.app).post("/sandbox").set("host", "evil.example:8080").set("origin", "http://evil.example:8080").type("form").send(form).expect(403);
+    await request(h.app).post("/sandbox/approve").set("origin", "https://evil.example").type("form").send({ ticket: "1" }).expect(403);
   });
 });
 

@@ -7,7 +7,7 @@ export type Sender = { partner: PartnerRecord; why: "" } | { partner: null; why:
 
 const unknown = (why: string): Sender => ({ partner: null, why });
 
-/** An e-mail sender is the one partner with that address (DESIGN.md: a shared address counts as unknown). */
+/** An e-mail sender is the one partner with that address (docs/architecture.md: a shared address counts as unknown). */
 export async function clientByEmail(odoo: OdooClient, email: string): Promise<Sender> {
   const ids = await odoo.executeKw<number[]>("res.partner", "search", [[["email", "=ilike", email.trim()]]]);
   if (ids.length === 0) return unknown(`no partner has the address ${email}`);

@@ -53,11 +53,10 @@ export async function sampleFirmConfig(config: Config): Promise<{ config: Sideca
 export async function openEnvironment(io: CliIO, opts: { sampleFirm?: boolean } = {}): Promise<CliEnvironment> {
   const config = readConfig(io);
   const log = cliLogger(io);
-  const sample = config.sandbox || opts.sampleFirm ? await sampleFirmConfig(config) : null;
-  if (sample) println(io.stderr, `lexreply: ${config.sandbox ? "no ODOO_URL set: using" : "not using ODOO_URL: using"} a built-in Odoo stand-in with the sample firm`);
-  const sidecarConfig = sample?.config ?? (config as SidecarConfig);
+  const { config: sidecarConfig, standin } = config.mode === "odoo" && !opts.sampleFirm ? { config, standin: null } : await sampleFirmConfig(config);
+  if (standin) println(io.stderr, `lexreply: ${config.sandbox ? "no production setting: using" : "not using ODOO_URL: using"} a built-in Odoo stand-in with the sample firm`);
   const core = buildCore(sidecarConfig, log);
-  return { config: sidecarConfig, core, log, standin: sample?.standin ?? null, close: async () => void (await sample?.standin.close()) };
+  return { config: sidecarConfig, core, log, standin, close: async () => void (await standin?.close()) };
 }
 
 /** Runs `fn` in an environment and always closes it. */

@@ -1,3 +1,4 @@
+import { createRequire } from "node:module";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { askCommand } from "./ask.js";
 import { doctorCommand } from "./doctor.js";
@@ -18,12 +19,17 @@ const share = (v: string) => {
   return n;
 };
 
-const ENV_NOTE = "\nReads the same environment variables as the sidecar (.env.example). Without ODOO_URL it runs against a built-in Odoo stand-in with the sample firm.";
+// package.json is two levels up from both src/cli and dist/cli.
+const { version } = createRequire(import.meta.url)("../../package.json") as { version: string };
+
+const ENV_NOTE =
+  "\nReads the same settings as the sidecar (.env in this folder, the environment winning; .env.example lists them). With no production setting it runs against a built-in Odoo stand-in with the sample firm.";
 
 /** The command tree; each action stores its exit code so `main` can return it (tests run it in-process). */
 function program(io: CliIO, done: (code: number) => void): Command {
   const root = new Command("lexreply")
     .description("LexReply: check a set-up, try a question, measure answers, check a firm's templates.")
+    .version(version, "-V, --version", "print the version")
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .exitOverride()
     .showHelpAfterError();

@@ -28,6 +28,7 @@ export class AskJobs {
   private readonly waiting: (() => void)[] = [];
   private running = 0;
   private readonly idle = new Set<() => void>();
+  private closed = false;
 
   constructor(private readonly opts: AskJobsOptions) {}
 
@@ -43,6 +44,17 @@ export class AskJobs {
     return job;
   }
 
+  /**
+   * Shutdown: answers not started yet are not started (their tickets are still pending, so the
+   * addon's cron asks again); the running ones finish. Returns how many were left.
+   */
+  close(): number {
+    this.closed = true;
+    const left = this.waiting.splice(0);
+    for (const wake of left) wake();
+    return left.length;
+  }
+
   get inFlight(): number {
     return this.running + this.waiting.length;
   }
@@ -54,7 +66,13 @@ export class AskJobs {
   }
 
   private async execute(job: JobRecord, ask: AskJob): Promise<void> {
-    if (this.running >= this.opts.concurrency) await new Promise<void>((r) => this.waiting.push(r));
+    if (this.running >= this.opts.concurrency || this.closed) await new Promise<void>((r) => (this.closed ? r() : this.waiting.push(r)));
+    if (this.closed) {
+      job.status = "error";
+      job.error = "not started: shutting down";
+      this.forgetLater(`${ask.ticketId}:${ask.messageId}`, job);
+      return;
+    }
     this.running++;
     job.status = "running";
     try {

@@ -14,15 +14,15 @@ const PAGE_SLACK_MS = 15_000;
 
 /**
  * Sandbox mode's page at `/sandbox`. Only for the built-in stand-in: it acts as the stand-in's
- * administrator to post questions as clients, and keeps LINE texts to itself when no LINE channel is configured.
+ * administrator to post questions as clients, and keeps LINE texts to itself (sandbox mode has no real channel).
  */
-export function sandboxChannel(config: Pick<Config, "LINE_CHANNEL_ACCESS_TOKEN" | "LLM_TIMEOUT_MS">, core: SidecarParts, log: Logger): ChannelPlugins {
+export function sandboxChannel(config: Pick<Config, "LLM_TIMEOUT_MS">, core: SidecarParts, log: Logger): ChannelPlugins {
   const admin = new OdooClient({ ...core.odoo.settings, login: "admin", apiKey: ADMIN_PASSWORD }, log);
   const firm = new SandboxFirm(admin);
   const compositions = new CompositionLog();
   core.pipeline.onComposed = compositions.record;
-  const line = config.LINE_CHANNEL_ACCESS_TOKEN ? null : new LineRecorder();
+  const line = new LineRecorder();
   const session = new SandboxSession({ firm, jobs: core.jobs, compositions, line, timeoutMs: config.LLM_TIMEOUT_MS + PAGE_SLACK_MS });
-  log.info(line ? "sandbox page at /sandbox; LINE answers are kept on the page, sent to no one" : "sandbox page at /sandbox; LINE answers go through the configured LINE channel");
-  return { routes: [sandboxRoutes({ firm, session, answererName: core.answerer.name })], ...(line ? { line } : {}) };
+  log.info("sandbox page at /sandbox; LINE answers are kept on the page, sent to no one");
+  return { routes: [sandboxRoutes({ firm, session, answererName: core.answerer.name })], line };
 }

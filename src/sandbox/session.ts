@@ -1,7 +1,7 @@
 import type { AskJobs } from "../jobs/ask-jobs.js";
 import type { Composition } from "../pipeline/answer-ticket.js";
 import type { CompositionLog } from "./composition-log.js";
-import type { ChatterEntry, SandboxClient, SandboxFirm } from "./firm.js";
+import { UNKNOWN_SENDER, type ChatterEntry, type SandboxClient, type SandboxFirm, type SandboxTeam } from "./firm.js";
 import type { LineRecorder } from "./line-recorder.js";
 
 export interface SandboxQuestion {
@@ -22,6 +22,7 @@ export interface SandboxOutcome {
   composition: Composition | null;
 }
 
+/** A question or action the sample firm cannot take, said on the page (422), never a 500. */
 export class SandboxError extends Error {}
 
 const WAITING = ["pending", "answering"];
@@ -35,7 +36,7 @@ export class SandboxSession {
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly deps: { firm: SandboxFirm; jobs: AskJobs; compositions: CompositionLog; line: LineRecorder | null; timeoutMs: number },
+    private readonly deps: { firm: SandboxFirm; jobs: AskJobs; compositions: CompositionLog; line: LineRecorder; timeoutMs: number },
   ) {}
 
   ask(q: SandboxQuestion): Promise<SandboxOutcome> {
@@ -44,22 +45,65 @@ export class SandboxSession {
     return run;
   }
 
+  /** Approve & send on a held draft, as a paralegal would press it in Odoo. */
+  approve(ticketId: number): Promise<SandboxOutcome> {
+    const run = this.queue.then(() => this.runApproval(ticketId));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async client(id: number): Promise<SandboxClient> {
+    if (id === UNKNOWN_SENDER.id) return UNKNOWN_SENDER;
+    const client = (await this.deps.firm.clients()).find((c) => c.id === id);
+    if (!client) throw new SandboxError(`There is no client ${id} in the sample firm: pick one from the list.`);
+    return client;
+  }
+
+  private async team(id: number): Promise<SandboxTeam> {
+    const team = (await this.deps.firm.teams()).find((t) => t.id === id);
+    if (!team) throw new SandboxError(`There is no helpdesk team ${id} with LexReply on in the sample firm: pick one from the list.`);
+    return team;
+  }
+
   private async run(q: SandboxQuestion): Promise<SandboxOutcome> {
-    const { firm, compositions, line } = this.deps;
-    const client = (await firm.clients()).find((c) => c.id === q.clientId);
-    if (!client) throw new SandboxError(`client ${q.clientId} is not in the sample firm`);
-    if (q.channel === "line" && !client.lineUserId) throw new SandboxError(`${client.name} has not linked a LINE account; on LINE they would first be offered linking. Ask by e-mail, or pick 陳美玲.`);
-    const lineSent = line?.sent.length ?? 0;
+    const { firm, compositions } = this.deps;
+    const client = await this.client(q.clientId);
+    await this.team(q.teamId);
+    if (q.channel === "line" && !client.lineUserId) {
+      throw new SandboxError(`${client.name} has not linked a LINE account; on LINE they would first be offered linking. Ask by e-mail, or pick 陳美玲.`);
+    }
+    const lineSent = this.deps.line.sent.length;
     const { ticketId, messageId } = await firm.postQuestion(client, q.channel, q.teamId, q.text);
     const ticket = await this.settled(ticketId);
-    const chatter = await firm.chatterAfter(ticketId, messageId);
+    return { ...(await this.outcome(client, q.channel, { id: ticketId, ...ticket }, messageId, lineSent)), composition: compositions.take(messageId) };
+  }
+
+  private async runApproval(ticketId: number): Promise<SandboxOutcome> {
+    const { firm } = this.deps;
+    const ticket = await firm.ticket(ticketId).catch(() => {
+      throw new SandboxError(`There is no ticket ${ticketId} in the sample firm.`);
+    });
+    if (ticket.state !== "draft" || !ticket.draft) throw new SandboxError(`Ticket ${ticketId} holds no draft to approve (it is ${ticket.state || "not asked yet"}).`);
+    const client = ticket.partnerId ? await this.client(ticket.partnerId) : UNKNOWN_SENDER;
+    const before = await firm.lastMessageId(ticketId);
+    const lineSent = this.deps.line.sent.length;
+    if (ticket.channel === "line") {
+      if (!ticket.lineUserId) throw new SandboxError(`Ticket ${ticketId} has no LINE user to send to.`);
+      await this.deps.line.send({ ticketId, lineUserId: ticket.lineUserId }, ticket.draft);
+    }
+    await firm.approve(ticketId, ticket.draft, ticket.channel, ticket.partnerId);
+    return { ...(await this.outcome(client, ticket.channel, { id: ticketId, name: ticket.name, state: "sent" }, before, lineSent)), composition: null };
+  }
+
+  /** What the client and the paralegal see after the message `after`. */
+  private async outcome(client: SandboxClient, channel: "email" | "line", ticket: SandboxOutcome["ticket"], after: number, lineSent: number): Promise<Omit<SandboxOutcome, "composition">> {
+    const chatter = await this.deps.firm.chatterAfter(ticket.id, after);
     return {
       client,
-      ticket: { id: ticketId, ...ticket },
-      clientReply: this.replyOf(q.channel, ticketId, chatter, line?.sent.slice(lineSent)),
+      ticket,
+      clientReply: this.replyOf(channel, ticket.id, chatter, this.deps.line.sent.slice(lineSent)),
       chatter,
-      activities: await firm.activities(ticketId),
-      composition: compositions.take(messageId),
+      activities: await this.deps.firm.activities(ticket.id),
     };
   }
 
@@ -75,12 +119,11 @@ export class SandboxSession {
     }
   }
 
-  private replyOf(channel: "email" | "line", ticketId: number, chatter: ChatterEntry[], lineSent: { ticketId: number; text: string }[] | undefined): SandboxOutcome["clientReply"] {
+  private replyOf(channel: "email" | "line", ticketId: number, chatter: ChatterEntry[], lineSent: { ticketId: number; text: string }[]): SandboxOutcome["clientReply"] {
     if (channel === "email") {
       const mailed = chatter.filter((m) => !m.internal);
       return mailed.length ? { text: mailed.map((m) => m.text).join("\n\n"), how: "by e-mail (the comment Odoo mails to the client)" } : null;
     }
-    if (!lineSent) return { text: "(sent through the configured LINE channel: see the chatter note)", how: "on LINE" };
     const texts = lineSent.filter((s) => s.ticketId === ticketId).map((s) => s.text);
     return texts.length ? { text: texts.join("\n\n"), how: "on LINE (kept by the sandbox, sent to no one)" } : null;
   }

@@ -39,6 +39,8 @@ export class FakeOpenAI {
   private readonly queue: ModelBehaviour[] = [];
   private server: Server | undefined;
   baseURL = "";
+  /** `GET /v1/models/{id}`: a model not listed exists with no shutdown announced; one set to null is gone (404). */
+  readonly models = new Map<string, { shutdown_date?: string | number } | null>();
   /** When set, decides every request (after the queue is empty). */
   respond: ((req: ModelRequest) => ModelBehaviour) | null = null;
 
@@ -59,6 +61,8 @@ export class FakeOpenAI {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const model = req.method === "GET" ? /\/models\/([^/?]+)$/.exec(req.url ?? "")?.[1] : undefined;
+    if (model) return this.describeModel(decodeURIComponent(model), res);
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as Record<string, unknown>;
@@ -93,6 +97,18 @@ export class FakeOpenAI {
         return send(200, this.wrap(path, body, json));
       }
     }
+  }
+
+  private describeModel(id: string, res: ServerResponse): void {
+    const known = this.models.get(id);
+    res.writeHead(known === null ? 404 : 200, { "content-type": "application/json" });
+    res.end(
+      JSON.stringify(
+        known === null
+          ? { error: { message: `The model '${id}' does not exist or you do not have access to it.`, type: "invalid_request_error", code: "model_not_found" } }
+          : { id, object: "model", created: 1754265600, owned_by: "system", ...known },
+      ),
+    );
   }
 
   private wrap(path: string, body: Record<string, unknown>, text: string): unknown {

@@ -37,7 +37,7 @@ export function smtpSender(smtp: SmtpSettings, from: string, to: string): (mail:
  * staff digest (when `SMTP_URL` and `STAFF_EMAIL` are). Mail to the helpdesk alias needs neither:
  * Odoo's own gateway takes it. main.ts logs which pieces are off.
  */
-export function emailChannel(config: SidecarConfig, core: Pick<SidecarParts, "odoo">, log: Logger): ChannelPlugins {
+export function emailChannel(config: SidecarConfig, core: Pick<SidecarParts, "odoo" | "modelStatus">, log: Logger): ChannelPlugins {
   const imap = config.IMAP_URL ? parseImapUrl(config.IMAP_URL, config.MAIL_ALLOW_PLAINTEXT_LOCALHOST) : undefined;
   const smtp = config.SMTP_URL ? parseSmtpUrl(config.SMTP_URL, config.MAIL_ALLOW_PLAINTEXT_LOCALHOST) : undefined;
   const poller =
@@ -57,6 +57,7 @@ export function emailChannel(config: SidecarConfig, core: Pick<SidecarParts, "od
           odooUrl: config.ODOO_PUBLIC_URL ?? config.ODOO_URL,
           intervalMs: config.STAFF_DIGEST_MS,
           log,
+          modelNotice: () => core.modelStatus.notice(),
         })
       : undefined;
   if (smtp && digest) log.info({ smtp: describeSmtp(smtp) }, "staff e-mail on");

@@ -13,6 +13,8 @@ export interface StaffDigestDeps {
   odooUrl: string;
   intervalMs: number;
   log: Logger;
+  /** Why every answer may be escalating (a retired model), said first so no one takes it for a busy day. */
+  modelNotice?: () => string | null;
 }
 
 // Long enough to recognise the question; the whole text is in the ticket.
@@ -29,7 +31,7 @@ export function ticketLink(odooUrl: string, ticketId: number): string {
 }
 
 /** One plain-text summary for a batch: each ticket's question, why it needs a person, and where to open it. */
-export function digestMail(batch: Escalation[], odooUrl: string): StaffMail {
+export function digestMail(batch: Escalation[], odooUrl: string, modelNotice: string | null = null): StaffMail {
   const failed = batch.filter((e) => e.state === "failed").length;
   const subject =
     batch.length === 1
@@ -44,6 +46,7 @@ export function digestMail(batch: Escalation[], odooUrl: string): StaffMail {
     ].join("\n"),
   );
   const text = [
+    ...(modelNotice ? [modelNotice, ""] : []),
     `${batch.length === 1 ? "This ticket" : "These tickets"} could not be answered automatically. Each also has an activity in Odoo.`,
     "",
     entries.join("\n\n"),
@@ -91,7 +94,7 @@ export class StaffDigest implements EscalationListener {
     const batch = this.pending;
     this.pending = [];
     try {
-      await this.deps.send(digestMail(batch, this.deps.odooUrl));
+      await this.deps.send(digestMail(batch, this.deps.odooUrl, this.deps.modelNotice?.() ?? null));
       this.deps.log.info({ tickets: batch.map((e) => e.ticketId) }, `staff e-mail sent for ${batch.length} ticket(s)`);
     } catch (err) {
       this.pending = [...batch, ...this.pending];

@@ -1,5 +1,9 @@
-/** One line of `lexreply doctor`: ✔, ✘ with the fix, or – when it does not apply or cannot run yet. */
-export type CheckResult = { status: "ok"; detail: string } | { status: "fail"; detail: string; fix: string } | { status: "skip"; detail: string };
+/** One line of `lexreply doctor`: ✔, ✘ with the fix, ! for something to act on soon, or – when it does not apply or cannot run yet. */
+export type CheckResult =
+  | { status: "ok"; detail: string }
+  | { status: "fail"; detail: string; fix: string }
+  | { status: "warn"; detail: string; fix: string }
+  | { status: "skip"; detail: string };
 
 export interface Check {
   name: string;
@@ -10,6 +14,7 @@ export interface Check {
 
 export const ok = (detail: string): CheckResult => ({ status: "ok", detail });
 export const fail = (detail: string, fix: string): CheckResult => ({ status: "fail", detail, fix });
+export const warn = (detail: string, fix: string): CheckResult => ({ status: "warn", detail, fix });
 export const skip = (detail: string): CheckResult => ({ status: "skip", detail });
 
 export const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err)).split("\n")[0]!;

@@ -48,7 +48,7 @@ export function odooChecks(odoo: OdooClient): Check[] {
         } catch (err) {
           return fail(
             errorText(err),
-            `set ODOO_API_KEY to ${login}'s API key (Odoo → Settings → LexReply → "New API key for lexreply-bot" shows a new one once), ODOO_LOGIN to the integration user (lexreply-bot) and ODOO_DB to the database name`,
+            `set ODOO_API_KEY to ${login}'s API key (Odoo → Settings → LexReply → "Generate a new API key" shows a new one once), ODOO_LOGIN to the integration user (lexreply-bot) and ODOO_DB to the database name`,
           );
         }
       },

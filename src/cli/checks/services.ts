@@ -3,7 +3,8 @@ import { connect as tlsConnect } from "node:tls";
 import { messagingApi } from "@line/bot-sdk";
 import type { Config } from "../../config.js";
 import type { Answerer } from "../../llm/answerer.js";
-import { errorText, fail, ok, skip, type Check, type CheckResult } from "./check.js";
+import type { ModelStatus } from "../../llm/model-status.js";
+import { errorText, fail, ok, skip, warn, type Check, type CheckResult } from "./check.js";
 
 const GREETING_TIMEOUT_MS = 5000;
 
@@ -29,6 +30,23 @@ export function modelCheck(config: Config, answerer: Answerer): Check {
       } catch (err) {
         return fail(`${config.LLM_MODEL} at ${where}: ${errorText(err)}`, modelFix(err, config.OPENAI_API));
       }
+    },
+  };
+}
+
+/** `GET /v1/models/{model}`: still offered, and when its announced shutdown is. */
+export function modelLifetimeCheck(status: ModelStatus): Check {
+  const successor = "set LLM_MODEL to its successor (docs/models.md) and restart";
+  return {
+    name: "model lifetime",
+    run: async () => {
+      const state = await status.check();
+      if (state.kind === "unchecked") return skip("no model is called (LLM_MODE=templates)");
+      if (state.kind === "unreachable") return skip(`could not ask the API about ${status.model}: ${state.error.split("\n")[0]}`);
+      if (state.kind === "unknown") return fail(`the API no longer offers ${status.model}`, successor);
+      const notice = status.notice();
+      if (notice) return warn(notice, successor);
+      return ok(state.shutdownDate ? `${status.model} shuts down on ${state.shutdownDate} (more than 30 days away)` : `${status.model} is offered, no shutdown announced`);
     },
   };
 }
