@@ -355,7 +355,7 @@ describe("Odoo stand-in", () => {
     });
 
     it("queues Odoo's email for a comment: to the client, or to partner_email on a ticket without partner; never for a note", async () => {
-      const outgoing = () => standin.store.searchRead("mail.mail", [], ["recipient_ids", "email_to", "references", "mail_message_id"]);
+      const outgoing = () => standin.store.searchRead("mail.mail", [], ["recipient_ids", "email_to", "references", "mail_message_id", "auto_submitted", "body_html"]);
       const ticket = firm.tickets.zhimingEmail;
       await kw("helpdesk.ticket", "message_post", [[ticket.id]], { body: "備註", message_type: "comment", subtype_xmlid: "mail.mt_note" });
       assert.equal(outgoing().length, 0);
@@ -368,7 +368,17 @@ describe("Odoo stand-in", () => {
 
       const anonymous = await kw<number>("mail.thread", "message_process", ["helpdesk.ticket", rawMail({ From: "Stranger <stranger@example.net>", Subject: "hi", "Message-ID": "<a1@example.net>" }, "hi")]);
       await kw("helpdesk.ticket", "message_post", [[anonymous]], { body: "我們已收到", message_type: "comment", subtype_xmlid: "mail.mt_comment" });
-      assert.equal(outgoing()[0]!.email_to, "Stranger <stranger@example.net>");
+      assert.equal(outgoing()[0]!.email_to, false, "a plain bot comment is not relayed to partner_email");
+      const [stranger] = standin.store.search("mail.message", [["model", "=", "helpdesk.ticket"], ["res_id", "=", anonymous]], { order: "id asc", limit: 1 });
+      const outcome = (kind: "answer" | "holding") => ({
+        message_id: stranger, state: kind === "answer" ? "sent" : "escalated", client_text: kind === "answer" ? "您的案件 2026-FAM-0012 已排定開庭" : "我們已收到您的來信",
+        client_text_kind: kind, note: "audit", draft: false, case_id: false, matter_ids: [], activity: false, delivered: "email", execution: { kind: "answer" },
+      });
+      await rejects(kw("helpdesk.ticket", "lexreply_apply", [[anonymous], outcome("answer")]), "odoo.exceptions.AccessError");
+      await kw("helpdesk.ticket", "lexreply_apply", [[anonymous], outcome("holding")]);
+      assert.equal(outgoing()[0]!.email_to, "Stranger <stranger@example.net>", "only the holding reply is relayed");
+      assert.equal(outgoing()[0]!.auto_submitted, "auto-replied");
+      assert.doesNotMatch(String(outgoing()[0]!.body_html), /2026-FAM-0012/);
     });
 
     it("fires onClientMessage for a client's message and not for a note or the bot's comment", async () => {

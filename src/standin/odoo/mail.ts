@@ -34,6 +34,11 @@ export interface NewMessage {
   attachments?: { name: string; datas: string; mimetype?: string }[];
   attachmentIds?: number[];
   date?: string;
+  /** The receiving server's verdict on this message (the addon's `mail.message.lexreply_sender_auth`). */
+  senderAuth?: "pass" | "fail" | "none";
+  lineEventId?: string;
+  /** The addon's relay of a holding reply to a partner-less ticket's `partner_email`. */
+  relayTo?: string;
   /** Auto-Submitted / X-Autoreply mail: filed like Odoo does, but the addon's automation skips it. */
   autoSubmitted?: boolean;
 }
@@ -71,10 +76,12 @@ export function createMessage(store: OdooStore, m: NewMessage, after: PostCommit
       partner_ids: m.partnerIds ?? [],
       attachment_ids: attachmentIds,
       date: m.date ?? odooNow(),
+      lexreply_sender_auth: m.senderAuth ?? "none",
+      lexreply_line_event_id: m.lineEventId ?? false,
     },
     uid,
   );
-  queueOutgoingMail(store, store.row("mail.message", id)!);
+  queueOutgoingMail(store, store.row("mail.message", id)!, m.relayTo);
   if (firesOnMessageReceived(store, m)) after.clientMessages.push({ ticketId: m.resId, messageId: id });
   return id;
 }
