@@ -3,7 +3,7 @@
     "name": "LexReply",
     "summary": "Matters, client-visible case updates and the hooks that let the "
     "LexReply sidecar answer clients on LINE and by email",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "license": "LGPL-3",
     "category": "Services/Legal",
     "author": "LexReply",
@@ -15,6 +15,7 @@
         "security/ir.model.access.csv",
         "data/ir_sequence_data.xml",
         "data/ir_config_parameter_data.xml",
+        "data/mail_activity_type_data.xml",
         "data/res_users_data.xml",
         "views/legal_case_views.xml",
         "views/legal_case_update_views.xml",
