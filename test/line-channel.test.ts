@@ -447,6 +447,20 @@ describe("LINE channel, end to end (sidecar + Odoo stand-in + model stand-in + L
     assert.equal((await call({ ...deliver, ticket_id: 999_999 })).status, 404);
   });
 
+  it("refuses a signed /ask body replayed to /line/deliver: nothing is pushed, the draft stays a draft", async () => {
+    const uid = firm.clients.meiling.lineUserId;
+    const ticketId = odoo.store.create("helpdesk.ticket", {
+      name: "LINE: 陳美玲 (unapproved)", description: "<p>x</p>", partner_id: firm.clients.meiling.partnerId,
+      lexreply_channel: "line", lexreply_line_user_id: uid, lexreply_state: "draft", lexreply_draft: "未核准的草稿 2026-FAM-0012",
+    });
+    const before = line.deliveries(uid).length;
+    const askBody = JSON.stringify({ ticket_id: ticketId, message_id: 1, db: odoo.db });
+    const replayed = await fetch(`${main.url}/line/deliver`, { method: "POST", headers: { "content-type": "application/json", [SIGNATURE_HEADER]: signBody(ASK_SECRET, askBody) }, body: askBody });
+    assert.equal(replayed.status, 400);
+    assert.equal(line.deliveries(uid).length, before);
+    assert.equal(odoo.store.row("helpdesk.ticket", ticketId)!.lexreply_state, "draft");
+  });
+
   it("answers past the hourly limit with a polite notice, noting the message for a person", async () => {
     const uid = "U7777777777777777777777777777777a";
     linkClient(firm.clients.xiaohua.partnerId, uid);

@@ -20,7 +20,7 @@ export function signedAskCaller(sidecarUrl: string, secret: string): (e: ClientM
     store.write(TICKET_MODEL, [ticketId], {
       lexreply_state: "pending",
       lexreply_last_message_id: messageId,
-      lexreply_attempts: attempt ?? 1,
+      lexreply_attempts: attempt ?? 0,
       lexreply_asked_at: odooNow(),
     });
     const body = JSON.stringify({ ticket_id: ticketId, message_id: messageId, db });

@@ -22,7 +22,7 @@ export type { OdooCall };
 export interface ClientMessageEvent extends ClientMessage {
   db: string;
   store: OdooStore;
-  /** 1 for the automation; the re-send cron's later attempts count up. */
+  /** The re-send cron's re-ask number (the automation's first ask is 0). */
   attempt?: number;
 }
 

@@ -44,8 +44,20 @@ interface Outcome {
 
 const STATES = ["sent", "draft", "escalated", "failed"];
 
+const OUTCOME_KEYS = ["message_id", "state", "client_text", "client_text_kind", "note", "draft", "case_id", "matter_ids", "activity", "delivered", "execution"];
+const EXECUTION_KEYS = ["kind", "channel", "outcome", "why", "model", "model_latency_ms", "tokens_in", "tokens_cached", "tokens_out", "check_verdict", "check_failures"];
+
+function refuseUnknownKeys(what: string, v: unknown, known: string[]): void {
+  const unknown = Object.keys((v ?? {}) as object).filter((k) => !known.includes(k));
+  if (unknown.length) throw userError(`${what}: unknown keys ${unknown.join(", ")}`);
+}
+
 function parseOutcome(v: unknown): Outcome {
+  refuseUnknownKeys("lexreply_apply outcome", v, OUTCOME_KEYS);
+  refuseUnknownKeys("lexreply_apply execution", (v as Outcome | undefined)?.execution, EXECUTION_KEYS);
   const o = (v ?? {}) as Partial<Outcome>;
+  if (typeof o.draft === "string" && o.draft.includes("[LexReply]")) throw userError("lexreply_apply: the draft carries the audit line; it belongs in the note");
+  if (o.client_text && !o.client_text_kind) throw userError("lexreply_apply: client_text needs client_text_kind");
   if (typeof o.message_id !== "number") throw valueError("lexreply_apply: outcome.message_id must be an integer");
   if (!STATES.includes(String(o.state))) throw valueError(`lexreply_apply: unknown state ${JSON.stringify(o.state)}`);
   if (typeof o.note !== "string") throw valueError("lexreply_apply: outcome.note must be text");
@@ -174,7 +186,8 @@ export function lexreplyApply(env: Env, ids: number[], raw: unknown, after: Post
     else if (o.client_text_kind === "holding" && ticket.partner_email) postAs(env, ticket.id, o.client_text, XMLID.comment, after, { relayTo: String(ticket.partner_email) });
   }
   const price = cost(o.execution);
-  postAs(env, ticket.id, `${note} · US$${price.toFixed(4)}`, XMLID.note, after);
+  const [first, ...rest] = note.split("\n");
+  postAs(env, ticket.id, [`${first} · US$${price.toFixed(4)}`, ...rest].join("\n"), XMLID.note, after);
   if (o.activity) scheduleActivity(env, ticket, o.case_id, o.activity);
   store.write(TICKET_MODEL, [ticket.id], { lexreply_state: o.state, lexreply_draft: o.draft, lexreply_case_id: o.case_id }, env.uid);
   const message = store.row("mail.message", o.message_id)!;
@@ -215,6 +228,7 @@ interface IntakeEvent {
 /** `helpdesk.ticket.lexreply_line_intake(event)`: the partner, its open LINE ticket, the message — one transaction. */
 export function lexreplyLineIntake(env: Env, raw: unknown, after: PostCommit): Vals {
   const store = env.store;
+  refuseUnknownKeys("lexreply_line_intake event", raw, ["webhook_event_id", "line_user_id", "text", "as_note", "note"]);
   const e = (raw ?? {}) as Partial<IntakeEvent>;
   if (typeof e.webhook_event_id !== "string" || typeof e.line_user_id !== "string" || typeof e.text !== "string")
     throw valueError("lexreply_line_intake: webhook_event_id, line_user_id and text are required");

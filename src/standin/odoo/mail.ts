@@ -1,6 +1,6 @@
 import { XMLID } from "./base-data.js";
 import type { Env } from "./env.js";
-import { valueError } from "./errors.js";
+import { accessError, valueError } from "./errors.js";
 import { escapedParagraph } from "./html.js";
 import { TICKET_MODEL } from "./models.js";
 import { queueOutgoingMail } from "./outgoing-mail.js";
@@ -121,6 +121,9 @@ export function messagePost(env: Env, model: string, ids: number[], kwargs: Vals
     throw valueError(`Posting a message with type ${messageType} is not supported`);
   const subtypeXmlid = (kwargs.subtype_xmlid as string | undefined) ?? (kwargs.subtype_id ? undefined : XMLID.note);
   const subtypeId = subtypeXmlid ? env.store.ref(subtypeXmlid, "mail.message.subtype") : (kwargs.subtype_id as number);
+  // The addon: what the integration user says to a client goes through lexreply_apply, never a bare comment.
+  if (model === TICKET_MODEL && !env.isAdmin && !env.store.row("mail.message.subtype", subtypeId)?.internal && env.uid === env.store.ref(XMLID.bot))
+    throw accessError("LexReply: the integration user may not post a comment on a ticket itself; use lexreply_apply");
   const authorId = (kwargs.author_id as number | undefined) ?? env.partnerId;
   const author = env.store.row("res.partner", authorId);
   const body = String(kwargs.body ?? "");

@@ -214,8 +214,8 @@ const models: ModelDef[] = [
     order: "number desc, id desc",
     displayName: (_s, row) => `${row.number} - ${row.name}`,
     userAccess: ["read", "write", "create"],
-    // The addon lets the integration user write only LexReply's own fields on a ticket.
-    userWritable: (field) => field.startsWith("lexreply_") || field === "message_main_attachment_id",
+    // The addon lets the integration user write only `lexreply_state` itself; the rest goes through lexreply_apply.
+    userWritable: (field) => field === "lexreply_state" || field === "message_main_attachment_id",
     prepareCreate: (store, vals) => followTicketPartner(lineTicketTeam(store, vals)),
     mailThread: true,
     fields: {
