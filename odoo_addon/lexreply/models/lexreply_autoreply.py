@@ -49,6 +49,11 @@ class LexReplyAutoreply(models.Model):
         return bool(self._recent(emails, True))
 
     @api.model
+    def _prune(self):
+        """Rows older than a day count for nothing any more."""
+        self.sudo().search([("create_date", "<", fields.Datetime.now() - timedelta(days=1))]).unlink()
+
+    @api.model
     def _record(self, emails, record, capped=False):
         self.sudo().create(
             [

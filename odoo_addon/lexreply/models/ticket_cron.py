@@ -24,6 +24,7 @@ class LexReplyTicketCron(models.AbstractModel):
         """Calls are made here, one by one, before anything is counted: an attempt counts only
         once the sidecar took the call (2xx, or a 4xx refusal). A sidecar that is down ends
         the run at the first failure and burns nobody's attempts."""
+        self.env["lexreply.autoreply"]._prune()
         url, secret = self._lexreply_settings()
         reachable = self._lexreply_cron_reask(url, secret, limit)
         if reachable:

@@ -355,3 +355,60 @@ class TestLexReplyApply(LexReplyTicketCase, MockEmail):
                 self._flush()
                 self.assertFalse(self._mails_to(sender))
                 self.assertIn("firm's own address", str(ticket.activity_ids.note))
+
+    # ------------------------------------------------------------------ the sidecar's one read
+
+    def test_bot_one_nested_read(self):
+        """The sidecar's single web_read (src/odoo/ticket-context.ts) works for the integration user
+        on real Odoo: followers with their commercial entity, the message's verdict, the matters with
+        only client-visible updates."""
+        self.env["legal.case.update"].create(
+            [
+                {"case_id": self.case.id, "summary": "Filed", "client_visible": True},
+                {"case_id": self.case.id, "summary": "Internal strategy", "client_visible": False},
+            ]
+        )
+        ticket, message = self._client_ticket()
+        ticket.message_subscribe(partner_ids=self.other_client.ids)
+        case_spec = {
+            "number": {}, "name": {}, "state": {}, "client_summary": {}, "partner_id": {},
+            "update_ids": {"fields": {"date": {}, "summary": {}, "client_visible": {}}},
+        }
+        partner_spec = {
+            "name": {}, "email": {}, "partner_share": {}, "lexreply_email_shared": {},
+            "lexreply_case_ids": {"fields": case_spec},
+            "commercial_partner_id": {"fields": {"name": {}, "lexreply_case_ids": {"fields": case_spec}}},
+        }
+        spec = {
+            "name": {}, "partner_email": {}, "lexreply_channel": {}, "lexreply_state": {}, "lexreply_policy": {},
+            "lexreply_line_user_id": {}, "lexreply_taken_over": {}, "user_id": {}, "lexreply_team_leader_id": {},
+            "partner_id": {"fields": {"name": {}, "commercial_partner_id": {}, "lexreply_line_user_id": {}}},
+            "message_partner_ids": {
+                "fields": {"name": {}, "email": {}, "partner_share": {}, "is_company": {}, "commercial_partner_id": {}}
+            },
+            "lexreply_last_message_id": {
+                "fields": {"body": {}, "model": {}, "res_id": {}, "lexreply_sender_auth": {}, "author_id": {"fields": partner_spec}}
+            },
+        }
+        [row] = ticket.with_user(self.bot).web_read(spec)
+        followers = {p["id"]: p for p in row["message_partner_ids"]}
+        self.assertIn(self.other_client.id, followers)
+        self.assertTrue(followers[self.other_client.id]["partner_share"])
+        last = row["lexreply_last_message_id"]
+        self.assertEqual(last["id"], message.id)
+        self.assertEqual(last["lexreply_sender_auth"], "none")
+        [case] = last["author_id"]["lexreply_case_ids"]
+        self.assertEqual(case["number"], FACT)
+        self.assertEqual([u["summary"] for u in case["update_ids"]], ["Filed"])
+
+    def test_execution_rights(self):
+        ticket, message = self._client_ticket()
+        execution = self.env["lexreply.execution"].browse(self._apply(ticket, self._answer(message))["execution_id"])
+        self.assertEqual(execution.with_user(self.paralegal).outcome, "sent", "paralegals read the log")
+        with self.assertRaises(AccessError):
+            execution.with_user(self.paralegal).write({"outcome": "draft"})
+        with self.assertRaises(AccessError):
+            self.env["lexreply.execution"].with_user(self.paralegal).create({"outcome": "sent"})
+        for user in (self.bot, new_test_user(self.env, login="qa.exec.portal", groups="base.group_portal")):
+            with self.assertRaises(AccessError):
+                execution.with_user(user).read(["cost"])
