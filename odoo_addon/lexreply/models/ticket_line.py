@@ -38,6 +38,7 @@ class LexReplyTicketLine(models.AbstractModel):
             "ticket_id": message.res_id if message.model == self._name else False,
             "message_id": message.id,
             "partner_id": message.author_id.id if message.author_id.partner_share else False,
+            "partner_lang": (message.author_id.partner_share and message.author_id.lang) or False,
             "duplicate": duplicate,
         }
 
@@ -55,7 +56,13 @@ class LexReplyTicketLine(models.AbstractModel):
             [("lexreply_line_user_id", "=", line_user_id)], limit=1
         )
         if not partner:
-            return {"ticket_id": False, "message_id": False, "partner_id": False, "duplicate": False}
+            return {
+                "ticket_id": False,
+                "message_id": False,
+                "partner_id": False,
+                "partner_lang": False,
+                "duplicate": False,
+            }
         # Serialise the events of one partner. An UPDATE (not a bare SELECT ... FOR UPDATE):
         # under Odoo's REPEATABLE READ the second transaction then fails to serialise and is
         # retried with a fresh snapshot that sees the first one's ticket and message.
@@ -104,6 +111,7 @@ class LexReplyTicketLine(models.AbstractModel):
             "ticket_id": ticket.id,
             "message_id": message.id,
             "partner_id": partner.id,
+            "partner_lang": partner.lang or False,
             "duplicate": False,
         }
 

@@ -1,7 +1,11 @@
 """LINE intake in one round trip, relinking, and the sender-authentication verdict per message."""
 
+import psycopg2.errors
+
+from odoo import SUPERUSER_ID, api
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
+from odoo.tests import TransactionCase, tagged
+from odoo.tools import mute_logger
 
 from .common import LexReplyTicketCase
 
@@ -22,6 +26,7 @@ class TestLexReplyLineIntake(LexReplyTicketCase):
         first = self._intake("ev-1")
         self.assertFalse(first["duplicate"])
         self.assertEqual(first["partner_id"], self.client.id)
+        self.assertEqual(first["partner_lang"], self.client.lang)
         ticket = self.Ticket.browse(first["ticket_id"])
         message = self.env["mail.message"].browse(first["message_id"])
         self.assertEqual(ticket.team_id, self.team)
@@ -46,7 +51,7 @@ class TestLexReplyLineIntake(LexReplyTicketCase):
         self.assertFalse(self._run_postcommit().called, "a note asks nothing")
         self.assertEqual(
             self._intake("ev-x", line_user_id="Unobody"),
-            {"ticket_id": False, "message_id": False, "partner_id": False, "duplicate": False},
+            {"ticket_id": False, "message_id": False, "partner_id": False, "partner_lang": False, "duplicate": False},
         )
         with self.assertRaises(UserError):
             self._intake("", text="x")
@@ -100,3 +105,44 @@ class TestLexReplySenderAuth(LexReplyTicketCase):
         self.assertEqual(row["lexreply_sender_auth"], "none")
         [row] = first.with_user(self.bot).read(["lexreply_sender_auth"])
         self.assertEqual(row["lexreply_sender_auth"], "fail", "the integration user reads it on the message")
+
+
+@tagged("post_install", "-at_install")
+class TestLexReplyLineIntakeConcurrency(TransactionCase):
+    """Two events of one user at the same moment, in two real transactions: one ticket."""
+
+    def _event(self, event_id):
+        return {"webhook_event_id": event_id, "line_user_id": "Uqa-concurrent", "text": "進度？"}
+
+    def test_two_events_at_once_make_one_ticket(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            partner_id = env["res.partner"].create(
+                {"name": "Concurrent QA", "lexreply_line_user_id": "Uqa-concurrent"}
+            ).id
+            bot_id = env.ref("lexreply.user_lexreply_bot").id
+        try:
+            with self.registry.cursor() as cr_a, self.registry.cursor() as cr_b:
+                env_a = api.Environment(cr_a, bot_id, {})
+                env_b = api.Environment(cr_b, bot_id, {})
+                # A's snapshot starts before B commits, as two concurrent RPC calls would.
+                env_a["res.partner"].browse(partner_id).read(["name"])
+                first = env_b["helpdesk.ticket"].lexreply_line_intake(self._event("ev-b"))
+                cr_b.commit()
+                with self.assertRaises(psycopg2.errors.SerializationFailure), mute_logger("odoo.sql_db"):
+                    env_a["helpdesk.ticket"].lexreply_line_intake(self._event("ev-a"))
+                cr_a.rollback()
+                # Odoo retries a call that failed to serialise; with a fresh snapshot A finds B's ticket.
+                env_a.invalidate_all()
+                second = env_a["helpdesk.ticket"].lexreply_line_intake(self._event("ev-a"))
+                cr_a.commit()
+            self.assertTrue(first["ticket_id"])
+            self.assertEqual(second["ticket_id"], first["ticket_id"])
+            self.assertNotEqual(second["message_id"], first["message_id"])
+        finally:
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                env["helpdesk.ticket"].with_context(active_test=False).search(
+                    [("partner_id", "=", partner_id)]
+                ).unlink()
+                env["res.partner"].browse(partner_id).unlink()
