@@ -125,7 +125,10 @@ export async function answerTicket(deps: PipelineDeps, job: AskJob): Promise<Out
     deps.log.warn({ ticketId: job.ticketId, messageId: job.messageId }, "refused: the message is not on this ticket (or not visible); nothing answered");
     return { state: "refused", reason: `message ${job.messageId} is not a message of ticket ${job.ticketId}` };
   }
-  if (job.repeat && !["pending", "answering"].includes(ticket.lexreply_state ?? "")) {
+  // Handled already: a repeat, or this very message's outcome recorded by a run that died before it heard so.
+  const waiting = ["pending", "answering"].includes(ticket.lexreply_state ?? "");
+  const handled = ticket.lexreply_state && !waiting && ticket.lexreply_last_message_id?.id === job.messageId;
+  if ((job.repeat && !waiting) || handled) {
     return { state: "skipped", reason: `already handled (state ${ticket.lexreply_state})` };
   }
   const text = htmlToText(message.body ?? "");

@@ -46,6 +46,8 @@ export interface OdooStandin {
   onClientMessage(cb: ((e: ClientMessageEvent) => void | Promise<void>) | null): void;
   /** Makes message_process refuse a message (`{refuse}` → ValueError) or drop it as a loop (`"loop"` → null). */
   setGatewayFilter(filter: GatewayFilter | null): void;
+  /** Sees every call before it runs; returning true drops it unanswered and undone (a fault at that step). */
+  beforeCall(hook: ((call: OdooCall) => boolean | void) | null): void;
   /**
    * The addon's re-send cron: a ticket `pending`/`answering` for longer than `staleMs` is asked again
    * (through the same hook as the automation), and after `maxAttempts` escalated with an activity.
@@ -98,6 +100,7 @@ export async function startOdooStandin(opts: StandinOptions = {}): Promise<OdooS
     setDown: (down) => rpc.setDown(down),
     onClientMessage: (cb) => void (listener = cb),
     setGatewayFilter: (filter) => void (server.gatewayFilter = filter),
+    beforeCall: (hook) => void (rpc.beforeCall = hook),
     runResendCron: async (cron = {}) => {
       const due = resendDue(store, cron.staleMs ?? 60_000);
       const asked: number[] = [];
