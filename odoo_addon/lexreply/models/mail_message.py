@@ -1,4 +1,8 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+
+# Set only by LexReply itself, as superuser: nobody forges a verdict or claims a LINE event.
+PROTECTED_FIELDS = {"lexreply_sender_auth", "lexreply_line_event_id"}
 
 SENDER_AUTH = [("pass", "Passed"), ("fail", "Failed"), ("none", "Unknown")]
 
@@ -27,3 +31,17 @@ class MailMessage(models.Model):
             "This LINE event was already posted.",
         ),
     ]
+
+    def _lexreply_check_protected(self, names):
+        if not self.env.su and PROTECTED_FIELDS & set(names):
+            raise AccessError(self.env._("Only LexReply sets a message's verdict and LINE event."))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._lexreply_check_protected(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._lexreply_check_protected(vals)
+        return super().write(vals)

@@ -2,6 +2,9 @@ import logging
 import re
 
 from odoo import api, models
+from odoo.exceptions import AccessError
+
+from .integration_guard import is_restricted_integration
 
 _logger = logging.getLogger(__name__)
 
@@ -97,3 +100,25 @@ class MailThread(models.AbstractModel):
                 [("message_id", "=", message_dict["message_id"])]
             ).write({"lexreply_sender_auth": verdict})
         return thread_id
+
+    def message_notify(self, **kwargs):
+        # A direct notification mails whomever it names: the integration user may notify staff
+        # (an activity's assignee), never a client.
+        if is_restricted_integration(self.env):
+            partners = self.env["res.partner"].sudo().browse(kwargs.get("partner_ids") or [])
+            if any(partner.partner_share for partner in partners):
+                raise AccessError(
+                    self.env._("The LexReply integration user may not send notifications to clients.")
+                )
+        return super().message_notify(**kwargs)
+
+
+class MailComposeMessage(models.TransientModel):
+    _inherit = "mail.compose.message"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # The composer (mass mail mode above all) would mail around lexreply_apply's checks.
+        if is_restricted_integration(self.env):
+            raise AccessError(self.env._("The LexReply integration user may not use the mail composer."))
+        return super().create(vals_list)

@@ -14,7 +14,7 @@ from odoo.tools import plaintext2html
 
 from . import mail_safety
 from .audience import audience_failure
-from .integration_guard import INTEGRATION_GROUP
+from .integration_guard import INTEGRATION_GROUP, is_restricted_integration
 from .lexreply_autoreply import normalized
 from .lexreply_execution import format_cost
 
@@ -130,27 +130,27 @@ class LexReplyTicketApply(models.AbstractModel):
 
     def message_post(self, **kwargs):
         """The integration user writes to clients only through lexreply_apply (which checks the
-        audience and posts as superuser): a comment it posts directly is refused. Notes, and
-        the mail gateway's own posts when it hands mail to message_process, are not comments."""
-        user = self.env.user
-        if (
-            not self.env.su
-            and kwargs.get("message_type", "notification") == "comment"
-            and user.has_group(INTEGRATION_GROUP)
-            and not user.has_group("base.group_system")
-        ):
-            if kwargs.get("subtype_xmlid"):
-                subtype = self.env.ref(kwargs["subtype_xmlid"])
-            elif kwargs.get("subtype_id"):
-                subtype = self.env["mail.message.subtype"].sudo().browse(kwargs["subtype_id"])
-            else:
-                subtype = self.env.ref("mail.mt_note")
-            if not subtype.internal:
+        audience and posts as superuser): a comment it posts directly is refused, and so is a note
+        naming recipients (Odoo would mail them). The mail gateway's own posts, when the bot hands
+        mail to message_process, are emails, not comments."""
+        if is_restricted_integration(self.env):
+            if kwargs.get("partner_ids"):
                 raise AccessError(
-                    self.env._(
-                        "The LexReply integration user posts answers through lexreply_apply only."
-                    )
+                    self.env._("The LexReply integration user may not address messages to anyone.")
                 )
+            if kwargs.get("message_type", "notification") == "comment":
+                if kwargs.get("subtype_xmlid"):
+                    subtype = self.env.ref(kwargs["subtype_xmlid"])
+                elif kwargs.get("subtype_id"):
+                    subtype = self.env["mail.message.subtype"].sudo().browse(kwargs["subtype_id"])
+                else:
+                    subtype = self.env.ref("mail.mt_note")
+                if not subtype.internal:
+                    raise AccessError(
+                        self.env._(
+                            "The LexReply integration user posts answers through lexreply_apply only."
+                        )
+                    )
         return super().message_post(**kwargs)
 
     # ------------------------------------------------------------------

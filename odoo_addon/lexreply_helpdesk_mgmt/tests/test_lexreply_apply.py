@@ -412,3 +412,32 @@ class TestLexReplyApply(LexReplyTicketCase, MockEmail):
         for user in (self.bot, new_test_user(self.env, login="qa.exec.portal", groups="base.group_portal")):
             with self.assertRaises(AccessError):
                 execution.with_user(user).read(["cost"])
+
+    def test_bot_cannot_mail_around_lexreply_apply(self):
+        ticket, message = self._client_ticket()
+        bot_ticket = ticket.with_user(self.bot)
+        with self.mock_mail_gateway():
+            attempts = {
+                "comment": lambda: bot_ticket.message_post(
+                    body=FACT, message_type="comment", subtype_xmlid="mail.mt_comment"
+                ),
+                "note to the client": lambda: bot_ticket.message_post(
+                    body=FACT, message_type="comment", subtype_xmlid="mail.mt_note", partner_ids=self.client.ids
+                ),
+                "notify": lambda: bot_ticket.message_notify(body=FACT, partner_ids=self.client.ids),
+                "composer": lambda: self.env["mail.compose.message"].with_user(self.bot).create(
+                    {
+                        "model": ticket._name,
+                        "res_ids": ticket.ids,
+                        "body": FACT,
+                        "composition_mode": "mass_mail",
+                    }
+                ),
+                "forged verdict": lambda: message.with_user(self.bot).write({"lexreply_sender_auth": "pass"}),
+            }
+            for what, attempt in attempts.items():
+                with self.subTest(what=what), self.assertRaises(AccessError):
+                    attempt()
+            self._flush()
+        self.assertFalse(self._mails)
+        self.assertEqual(message.lexreply_sender_auth, "none")
