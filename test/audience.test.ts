@@ -161,6 +161,50 @@ describe("the audience rule (sidecar + Odoo stand-in)", function () {
     assert.equal(activities(h, ticketId).length, 1);
   });
 
+  it("a follower added while the model thinks: Odoo refuses the answer, a holding reply without case data goes out instead", async () => {
+    const { meiling, zhiming } = h.firm.clients;
+    h.model.respond = () => {
+      const [t] = h.odoo.store.search("helpdesk.ticket", [["partner_id", "=", meiling.partnerId]], { order: "id desc", limit: 1 });
+      h.odoo.store.write("helpdesk.ticket", [t!], { message_partner_ids: [[4, zhiming.partnerId]] });
+      return { kind: "answer", answer: "您的離婚訴訟 2026-FAM-0012 已排定開庭。", case_numbers: ["2026-FAM-0012"] };
+    };
+    const { ticketId } = await clientAsks(h, meiling.partnerId, "我的離婚案件進度如何？");
+    assert.equal(ticket(h, ticketId).lexreply_state, "escalated");
+    for (const m of outgoing(h)) assert.doesNotMatch(m.body, CASE_NUMBER);
+    assert.ok(mailsTo(h, meiling.partnerId).length === 1, "the client got the holding reply");
+    assert.equal(activities(h, ticketId).length, 1);
+    assert.match(chatter(h, ticketId).filter((m) => m.subtype === "note").map((m) => m.body).join(), /Odoo refused the answer/);
+    assert.ok(h.logs.some((l) => String(l.msg).includes("Odoo refused the outcome")));
+  });
+
+  it("a template that fails after the read escalates: holding reply, note, activity — never a ticket left pending", async () => {
+    const render = h.core.templates.render.bind(h.core.templates);
+    h.core.templates.render = ((lang, name, vars) => {
+      if (name === "reply/email") throw new Error("Missing helper: broken_helper");
+      return render(lang, name, vars);
+    }) as typeof h.core.templates.render;
+    const { ticketId } = await clientAsks(h, h.firm.clients.emily.partnerId, "How is my contract review going?");
+    assert.equal(ticket(h, ticketId).lexreply_state, "escalated");
+    assert.equal(activities(h, ticketId).length, 1);
+    assert.match(chatter(h, ticketId).filter((m) => m.subtype === "note").map((m) => m.body).join(), /broken_helper/);
+  });
+
+  it("a LINE account moved from one client to another opens the new client's own ticket, never the old one", async () => {
+    const { meiling, zhiming } = h.firm.clients;
+    const intake = (id: string, text: string) =>
+      h.core.odoo.executeKw<{ ticket_id: number; partner_id: number }>("helpdesk.ticket", "lexreply_line_intake", [{ webhook_event_id: id, line_user_id: meiling.lineUserId, text, as_note: false, note: false }]);
+    const first = await intake("ev-1", "陳美玲的問題");
+    assert.equal(first.partner_id, meiling.partnerId);
+    await h.admin.executeKw("res.partner", "write", [[meiling.partnerId], { lexreply_line_user_id: false }]);
+    await h.admin.executeKw("res.partner", "write", [[zhiming.partnerId], { lexreply_line_user_id: meiling.lineUserId }]);
+    const second = await intake("ev-2", "林志明的問題");
+    assert.equal(second.partner_id, zhiming.partnerId);
+    assert.notEqual(second.ticket_id, first.ticket_id, "B's message does not land on A's ticket");
+    assert.equal(ticket(h, second.ticket_id).partner_id, zhiming.partnerId);
+    assert.deepEqual(await intake("ev-2", "林志明的問題"), { ...second, duplicate: true });
+    await h.core.jobs.drain();
+  });
+
   it("a draft held for a failed check keeps the audit line and the failing tokens out of the draft", async () => {
     h.model.enqueue({ kind: "answer", answer: "您的案件 2026-FAM-0012 將於 2027-03-15 開庭。" });
     const { ticketId } = await clientAsks(h, h.firm.clients.meiling.partnerId, "我的案件進度？");
