@@ -307,7 +307,7 @@ class LexReplyTicketApply(models.AbstractModel):
         if partner:
             recipients = self._lexreply_mail_recipients()
             return self._lexreply_guarded_mail(
-                [p.email for p in recipients],
+                [p.email for p in recipients if p.email],  # Odoo mails nobody without an address
                 lambda: self._lexreply_post_comment(text, partner, message),
             )
         if outcome["client_text_kind"] != "holding":
@@ -316,7 +316,7 @@ class LexReplyTicketApply(models.AbstractModel):
         if not email:
             return self.env._("Not sent: the ticket has neither a client nor an address.")
         return self._lexreply_guarded_mail(
-            [email] + [p.email for p in self._lexreply_mail_recipients()],
+            [email] + [p.email for p in self._lexreply_mail_recipients() if p.email],
             lambda: self._lexreply_relay_holding(text, message),
         )
 
