@@ -20,6 +20,7 @@
         "views/legal_case_views.xml",
         "views/legal_case_update_views.xml",
         "views/res_partner_views.xml",
+        "views/lexreply_execution_views.xml",
         "views/res_config_settings_views.xml",
         "wizards/lexreply_bot_key_wizard_views.xml",
         "views/lexreply_menus.xml",

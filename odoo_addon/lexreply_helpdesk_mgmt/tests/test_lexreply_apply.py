@@ -412,6 +412,15 @@ class TestLexReplyApply(LexReplyTicketCase, MockEmail):
         for user in (self.bot, new_test_user(self.env, login="qa.exec.portal", groups="base.group_portal")):
             with self.assertRaises(AccessError):
                 execution.with_user(user).read(["cost"])
+        # the paralegal's views: list (with ticket and team), pivot, graph, search; totals per team
+        Execution = self.env["lexreply.execution"].with_user(self.paralegal)
+        views = Execution.get_views([(False, kind) for kind in ("list", "pivot", "graph", "form", "search")])
+        self.assertIn('name="team_id"', views["views"]["list"]["arch"])
+        [group] = Execution.read_group([("id", "=", execution.id)], ["cost:sum"], ["team_id"])
+        self.assertEqual(group["team_id"][0], self.team.id)
+        self.assertAlmostEqual(group["cost"], 0.0031, places=6)
+        action = self.env.ref("lexreply.lexreply_execution_action")
+        self.assertEqual(action.view_mode, "list,pivot,graph,form")
 
     def test_bot_cannot_mail_around_lexreply_apply(self):
         ticket, message = self._client_ticket()

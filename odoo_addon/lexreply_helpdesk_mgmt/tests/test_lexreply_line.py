@@ -122,7 +122,9 @@ class TestLexReplyLineIntakeConcurrency(TransactionCase):
             ).id
             bot_id = env.ref("lexreply.user_lexreply_bot").id
         try:
-            with self.registry.cursor() as cr_a, self.registry.cursor() as cr_b:
+            with self.registry.cursor() as cr_a, self.registry.cursor() as cr_b, mute_logger(
+                "odoo.addons.lexreply.models.lexreply_ticket_mixin"  # no sidecar URL in this database
+            ):
                 env_a = api.Environment(cr_a, bot_id, {})
                 env_b = api.Environment(cr_b, bot_id, {})
                 # A's snapshot starts before B commits, as two concurrent RPC calls would.
