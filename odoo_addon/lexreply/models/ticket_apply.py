@@ -390,8 +390,10 @@ class LexReplyTicketApply(models.AbstractModel):
                 "auto_delete": True,
             }
         )
-        # Not at the mail queue's next run: the unknown sender waits for an acknowledgement.
-        mail.send(raise_exception=False)
+        # Not at the mail queue's next run: the unknown sender waits for an acknowledgement. Right
+        # after the commit rather than inside the transaction: an apply that rolls back (or is retried
+        # after a serialisation failure) never mails, and never mails twice.
+        mail.send_after_commit()
 
     # ------------------------------------------------------------------
     # One open LexReply activity per ticket
