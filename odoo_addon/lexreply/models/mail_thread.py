@@ -30,6 +30,7 @@ def is_auto_reply(message):
 
 _VERDICT_RE = re.compile(r"\b(dmarc|dkim|spf)\s*=\s*([a-z]+)", re.IGNORECASE)
 
+
 def authserv_id_of(header):
     """The authserv-id of one Authentication-Results value: its first token (RFC 8601)."""
     head = str(header).split(";", 1)[0].strip()

@@ -370,10 +370,10 @@ class LexReplyTicketApply(models.AbstractModel):
             )
         )
 
-    def _lexreply_relay_holding(self, text, message):  # noqa: ARG002 (same shape as the comment)
+    def _lexreply_relay_holding(self, text, message):
         """A ticket from an unknown address has no partner, so a comment reaches nobody but its
         followers: the holding reply (never case data) also goes to ``partner_email``, at once."""
-        comment = self._lexreply_post_comment(text, self.env["res.partner"], message)
+        comment = self._lexreply_post_comment(text, self.env["res.partner"], message)  # its followers
         sudo_comment = comment.sudo()
         references = " ".join(
             ref for ref in (sudo_comment.parent_id.message_id, sudo_comment.message_id) if ref
