@@ -235,12 +235,27 @@ describe("fault suite: kills, outages and refusals end answered once or with a p
     const { client, before } = await lineQuestion();
     const ticketId = await lineTicket(client.lineUserId);
     await until("the LINE answer", () => line.deliveries(client.lineUserId).length > before);
-    await sleep(2500);
+    await sleep(4000); // longer than the write's retries (0.5 s, then 1 s)
     assert.notEqual(odoo.store.row("helpdesk.ticket", ticketId)!.lexreply_state, "sent", "Odoo was down for the write");
     odoo.setDown(false);
     model.respond = null;
     await odoo.runResendCron({ staleMs: 0 });
     assert.equal((await assertSettled(ticketId, "line", client, before)).lexreply_state, "sent");
+  });
+
+  it("Odoo down when /ask arrives: the read fails, nothing is half-done, the cron asks again once Odoo is back", async () => {
+    // Down for the sidecar (its calls are cut unanswered); the test's own calls still get through.
+    odoo.beforeCall((call) => call.uid === firm.users.bot);
+    const readsBefore = odoo.calls.filter((c) => c.uid === firm.users.bot && c.ormMethod === "web_read").length;
+    const { ticketId, client } = await emailQuestion();
+    // The read and its two retries, all cut; then the job gives up.
+    await until("the sidecar's read and its retries", () => odoo.calls.filter((c) => c.uid === firm.users.bot && c.ormMethod === "web_read").length >= readsBefore + 3);
+    await sleep(300);
+    odoo.beforeCall(null);
+    assert.equal(odoo.store.row("helpdesk.ticket", ticketId)!.lexreply_state, "pending", "still waiting, with its owner: the cron");
+    assert.equal(executions(ticketId).length, 0);
+    await odoo.runResendCron({ staleMs: 0 });
+    assert.equal((await assertSettled(ticketId, "email", client)).lexreply_state, "sent");
   });
 
   it("the model times out, or answers 429 and 500: a holding reply and a person's activity", async () => {

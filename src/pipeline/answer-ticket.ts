@@ -166,7 +166,8 @@ function lineTarget(ticket: TicketRecord, job: AskJob): LineTarget | null {
 async function decideAndDeliver(deps: PipelineDeps, conv: Conversation, message: MessageRecord): Promise<ApplyOutcome> {
   const { ticket } = conv;
   if (ticket.lexreply_taken_over) {
-    return { ...silent(conv, "escalated", "a person took this ticket over: LexReply sent nothing"), activity: false };
+    const why = "a person took this ticket over: LexReply sent nothing";
+    return { ...silent(conv, "escalated", why), note: `LexReply stayed silent — ${why}.`, activity: false };
   }
   if (conv.channel === "line" && (!ticket.lexreply_line_user_id || ticket.lexreply_line_user_id !== ticket.partner_id?.lexreply_line_user_id)) {
     return silent(conv, "escalated", "the client's LINE account is no longer linked to this ticket (unlinked or linked anew): nothing was sent on LINE; reply another way");
