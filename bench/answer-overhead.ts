@@ -1,7 +1,9 @@
 /**
  * Sidecar overhead per answer: wall time of a whole answer minus the time spent waiting on Odoo and
- * on the model, with both stand-ins at a fixed latency. Also Odoo round trips per answer and the
- * prompt's size in tokens for a client with five matters. Prints numbers; asserts nothing.
+ * on the model, with both stand-ins at a fixed latency. Also Odoo round trips per answer (target 2:
+ * the nested read and lexreply_apply) and per LINE intake (target 1: lexreply_line_intake), the ms
+ * from /ask to the final state, and the prompt's size in tokens for a client with five matters.
+ * Prints numbers; asserts nothing.
  *
  *   npx tsx bench/answer-overhead.ts [answers=300] [odooLatencyMs=5] [modelLatencyMs=20]
  */
@@ -13,6 +15,7 @@ import { createLogger } from "../src/logger.js";
 import { OdooClient } from "../src/odoo/client.js";
 import { buildCore, type SidecarConfig } from "../src/sidecar.js";
 import { answerTicket } from "../src/pipeline/answer-ticket.js";
+import { lineIntake } from "../src/channels/line/odoo-records.js";
 import type { Answerer } from "../src/llm/answerer.js";
 
 const [answers = 300, odooLatency = 5, modelLatency = 20] = process.argv.slice(2).map(Number);
@@ -72,19 +75,23 @@ async function newTicket(channel: "line" | "email") {
 }
 const tickets = [];
 for (let i = 0; i < answers; i++) tickets.push(await newTicket("line"));
-core.pipeline.line = { send: async () => ({ method: "reply" }) };
+core.pipeline.line = { alreadySent: () => null, send: async (_target, _text, outcome) => outcome("reply") };
 
 await core.odoo.authenticate();
 const WARMUP = Math.min(30, Math.floor(answers / 10));
 const overheads: number[] = [];
 const roundTrips: number[] = [];
+const toFinal: number[] = [];
 for (const [i, t] of tickets.entries()) {
   const callsBefore = core.odoo.calls;
   waitedMs = 0;
   const started = performance.now();
   const outcome = await answerTicket(core.pipeline, { ...t, repeat: false });
   // The first answers pay for JIT compilation and template compilation; a running sidecar has paid them.
-  if (i >= WARMUP) overheads.push(performance.now() - started - waitedMs);
+  if (i >= WARMUP) {
+    overheads.push(performance.now() - started - waitedMs);
+    toFinal.push(performance.now() - started);
+  }
   roundTrips.push(core.odoo.calls - callsBefore);
   if (outcome.state !== "sent") throw new Error(`unexpected outcome ${JSON.stringify(outcome)}`);
 }
@@ -99,11 +106,16 @@ const { system, user } = lastPrompt;
 const { encode } = await import("gpt-tokenizer/encoding/o200k_base");
 console.log(`answers: ${answers} (first ${WARMUP} as warm-up; LINE ticket, policy auto), Odoo stand-in ${odooLatency} ms/call, model ${modelLatency} ms`);
 console.log(`sidecar overhead per answer: p50 ${pct(overheads, 50).toFixed(2)} ms, p99 ${pct(overheads, 99).toFixed(2)} ms, max ${Math.max(...overheads).toFixed(2)} ms`);
-console.log(`Odoo round trips per answer (after login): min ${Math.min(...roundTrips)}, max ${Math.max(...roundTrips)}`);
+console.log(`Odoo round trips per answer (after login): min ${Math.min(...roundTrips)}, max ${Math.max(...roundTrips)} (target 2)`);
+console.log(`ms from /ask to the final state (read, model, lexreply_apply): p50 ${pct(toFinal, 50).toFixed(1)} ms, p99 ${pct(toFinal, 99).toFixed(1)} ms`);
 console.log(`prompt for a client with 5 matters: ${encode(system).length + encode(user).length} tokens (o200k_base): static system part ${encode(system).length} first, client part ${encode(user).length}`);
 
-// An e-mail answer adds a separate audit note: the comment Odoo mails to the client cannot carry it.
 const before = core.odoo.calls;
 await answerTicket(core.pipeline, { ...(await newTicket("email")), repeat: false });
-console.log(`Odoo round trips for an e-mail answer: ${core.odoo.calls - before}`);
+console.log(`Odoo round trips for an e-mail answer: ${core.odoo.calls - before} (target 2)`);
+
+// A LINE message's intake: partner, open ticket, post — one call (the post-commit /ask goes nowhere here).
+const intakeBefore = core.odoo.calls;
+await lineIntake(core.odoo, { webhook_event_id: "bench-event-1", line_user_id: meiling!.lexreply_line_user_id, text: "請問進度", as_note: false, note: false });
+console.log(`Odoo round trips per LINE intake: ${core.odoo.calls - intakeBefore} (target 1)`);
 standins.kill();

@@ -37,6 +37,7 @@ describe("IMAP mailbox → a real Odoo 18 (opt-in: REAL_ODOO_URL, REAL_ODOO_DB)"
   let poller: MailboxPoller | undefined;
   const run = Date.now().toString(36); // Message-IDs and subjects unique to this run: the database outlives it
   const botPassword = `imap-check-${run}`;
+  let authservBefore: string | false | undefined;
 
   before(async function () {
     if (!odooUrl || !odooDb) {
@@ -51,6 +52,9 @@ describe("IMAP mailbox → a real Odoo 18 (opt-in: REAL_ODOO_URL, REAL_ODOO_DB)"
     const [user] = await admin.executeKw<{ id: number }[]>("res.users", "search_read", [[["login", "=", "lexreply-bot"]]], { fields: ["id"] });
     assert.ok(user, "the addon's integration user lexreply-bot exists");
     await admin.executeKw("res.users", "write", [[user.id], { password: botPassword }]);
+    // Only an Authentication-Results header from the firm's own receiving server counts (issue 10).
+    authservBefore = await admin.executeKw<string | false>("ir.config_parameter", "get_param", ["lexreply.authserv_id"]);
+    await admin.executeKw("ir.config_parameter", "set_param", ["lexreply.authserv_id", "mx.firm.test"]);
     bot = new OdooClient({ url: odooUrl, db: odooDb, login: "lexreply-bot", apiKey: botPassword, timeoutMs: 30_000, retries: 0 });
     dovecot = await startDovecot();
   });
@@ -62,6 +66,7 @@ describe("IMAP mailbox → a real Odoo 18 (opt-in: REAL_ODOO_URL, REAL_ODOO_DB)"
 
   after(async () => {
     await dovecot?.close();
+    if (admin && authservBefore !== undefined) await admin.executeKw("ir.config_parameter", "set_param", ["lexreply.authserv_id", authservBefore || ""]);
   });
 
   /** A folder of this test's own, with these messages in it. */
@@ -143,7 +148,8 @@ describe("IMAP mailbox → a real Odoo 18 (opt-in: REAL_ODOO_URL, REAL_ODOO_DB)"
     if (!team || !matter) return this.skip();
     const [client] = await admin.executeKw<{ email: string; name: string }[]>("res.partner", "read", [[matter.partner_id[0]]], { fields: ["email", "name"] });
     const secret = `real-odoo-secret-${run}`;
-    const params = ["lexreply.sidecar_url", "lexreply.ask_secret"];
+    // The addon caps automatic replies to one address (3 an hour): a rerun on the same database would hit it.
+    const params = ["lexreply.sidecar_url", "lexreply.ask_secret", "lexreply.autoreply_cap"];
     const before = await Promise.all(params.map((k) => admin.executeKw<string | false>("ir.config_parameter", "get_param", [k])));
 
     const model = await new FakeOpenAI().start();
@@ -169,6 +175,10 @@ describe("IMAP mailbox → a real Odoo 18 (opt-in: REAL_ODOO_URL, REAL_ODOO_DB)"
     }) as SidecarConfig;
     const log = createLogger("info", new Writable({ write: (_c, _e, done) => done() }));
     const { app, core, plugins } = buildSidecar(config, log, (c) => emailChannel(config, c, log));
+    // The pipeline on a client of its own, so its round trips are counted apart from the mailbox poller's.
+    const answerOdoo = new OdooClient(core.odoo.settings);
+    await answerOdoo.authenticate();
+    core.pipeline.odoo = answerOdoo;
     const server: Server = await new Promise((resolve) => {
       const s = app.listen(0, "127.0.0.1", () => resolve(s));
     });
@@ -176,6 +186,7 @@ describe("IMAP mailbox → a real Odoo 18 (opt-in: REAL_ODOO_URL, REAL_ODOO_DB)"
       // Odoo calls this sidecar's /ask, signed with the shared secret; the team sends a passing answer at once.
       await admin.executeKw("ir.config_parameter", "set_param", ["lexreply.sidecar_url", `http://127.0.0.1:${(server.address() as AddressInfo).port}`]);
       await admin.executeKw("ir.config_parameter", "set_param", ["lexreply.ask_secret", secret]);
+      await admin.executeKw("ir.config_parameter", "set_param", ["lexreply.autoreply_cap", "1000"]);
       await admin.executeKw("helpdesk.ticket.team", "write", [[team.id], { lexreply_policy: "auto" }]);
       await plugins.start?.();
 
@@ -218,7 +229,11 @@ describe("IMAP mailbox → a real Odoo 18 (opt-in: REAL_ODOO_URL, REAL_ODOO_DB)"
       assert.ok(smtp.mails[0]!.text.includes(`${odooUrl}/odoo/helpdesk.ticket/${held.ticket.id}`), smtp.mails[0]!.text);
       assert.match(smtp.mails[0]!.text, /failed authentication/);
 
+      const callsBefore = answerOdoo.calls;
       const sent = await answered(`<chain-pass-${run}@example.com>`, "pass");
+      const roundTrips = answerOdoo.calls - callsBefore;
+      console.log(`    real Odoo: ${roundTrips} round trips for the answer (target 2: the nested read, lexreply_apply)`);
+      assert.equal(roundTrips, 2);
       assert.equal(sent.ticket.lexreply_sender_auth, "pass");
       assert.equal(sent.ticket.lexreply_state, "sent");
       assert.ok(sent.comments.some((b) => b.includes(matter.number)), "the answer states the client's matter");

@@ -11,7 +11,7 @@ import { loadConfig } from "../src/config.js";
 import { signBody, SIGNATURE_HEADER } from "../src/http/signature.js";
 import { createLogger } from "../src/logger.js";
 import { buildSidecar, type SidecarConfig } from "../src/sidecar.js";
-import { seedSampleFirm, signedAskCaller, startOdooStandin, type OdooStandin, type SampleFirm } from "../src/standin/odoo/index.js";
+import { odooNow, seedSampleFirm, signedAskCaller, startOdooStandin, type OdooStandin, type SampleFirm } from "../src/standin/odoo/index.js";
 import { FakeLinePlatform, WebhookEvents } from "./fakes/line-platform.js";
 import { FakeOpenAI } from "./fakes/openai-server.js";
 import { ASK_SECRET, standinEnv } from "./helpers/harness.js";
@@ -340,10 +340,10 @@ describe("LINE channel, end to end (sidecar + Odoo stand-in + model stand-in + L
     const photo = Buffer.from("\xff\xd8\xff\xe0 fake jpeg bytes", "latin1");
     await webhook(main, [events.image(uid, photo)]);
     await until("the second notice", () => line.textsFor(uid).length === 2);
-    const note = chatter(ticket.id as number).find((m) => String(m.body).includes("sent an image"));
-    assert.ok(note);
-    const [attachmentId] = note.attachment_ids as number[];
-    assert.ok(attachmentId, "the image is attached to the note");
+    assert.ok(chatter(ticket.id as number).some((m) => String(m.body).includes("sent an image")));
+    await until("the attachment", () => odoo.store.search("ir.attachment", [["res_model", "=", "helpdesk.ticket"], ["res_id", "=", ticket.id]]).length > 0);
+    const [attachmentId] = odoo.store.search("ir.attachment", [["res_model", "=", "helpdesk.ticket"], ["res_id", "=", ticket.id]]);
+    assert.ok(attachmentId, "the image is attached to the ticket");
     assert.equal(Buffer.from(String(odoo.store.row("ir.attachment", attachmentId)!.datas), "base64").toString("latin1"), photo.toString("latin1"));
     assert.equal(model.requests.filter((r) => r.prompt.includes("Emily")).length, 0, "nothing was asked of the model");
   });
@@ -419,12 +419,18 @@ describe("LINE channel, end to end (sidecar + Odoo stand-in + model stand-in + L
       const body = JSON.stringify(payload);
       return fetch(`${main.url}/line/deliver`, { method: "POST", headers: { "content-type": "application/json", [SIGNATURE_HEADER]: signBody(secret, body) }, body });
     };
-    const results = await Promise.all([call({ ticket_id: ticketId, db: odoo.db }), call({ ticket_id: ticketId, db: odoo.db })]);
-    const again = await call({ ticket_id: ticketId, db: odoo.db });
-    for (const r of [...results, again]) {
+    const deliver = { action: "deliver", ticket_id: ticketId, db: odoo.db };
+    const before = line.deliveries(uid).length;
+    assert.equal((await call(deliver)).status, 409, "no approval recorded: nothing is pushed");
+    assert.equal(line.deliveries(uid).length, before);
+    odoo.store.write("helpdesk.ticket", [ticketId], { lexreply_approved_by: firm.users.paralegal, lexreply_approved_at: odooNow() });
+    const results = await Promise.all([call(deliver), call(deliver)]);
+    for (const r of results) {
       assert.equal(r.status, 200);
       assert.deepEqual(await r.json(), { method: "push" });
     }
+    const again = await call(deliver);
+    assert.equal(again.status, 409, "a second deliver sends nothing");
     const got = line.deliveries(uid).filter((d) => d.texts.join("").includes("律師已審閱此回覆"));
     assert.equal(got.length, 1);
     assert.equal(got[0]!.method, "push");
@@ -432,12 +438,27 @@ describe("LINE channel, end to end (sidecar + Odoo stand-in + model stand-in + L
     assert.equal(notes.length, 1);
     assert.equal(odoo.store.row("helpdesk.ticket", ticketId)!.lexreply_state, "sent");
 
-    assert.equal((await call({ ticket_id: ticketId, db: odoo.db }, "a-wrong-secret-0123456789")).status, 401);
+    assert.equal((await call(deliver, "a-wrong-secret-0123456789")).status, 401);
     const emailTicket = odoo.store.create("helpdesk.ticket", { name: "mail", description: "x", lexreply_channel: "email", lexreply_draft: "x" });
-    assert.equal((await call({ ticket_id: emailTicket, db: odoo.db })).status, 409);
+    assert.equal((await call({ ...deliver, ticket_id: emailTicket })).status, 409);
     const noDraft = odoo.store.create("helpdesk.ticket", { name: "line", description: "x", lexreply_channel: "line", lexreply_line_user_id: uid });
-    assert.equal((await call({ ticket_id: noDraft, db: odoo.db })).status, 409);
-    assert.equal((await call({ ticket_id: 999_999, db: odoo.db })).status, 404);
+    assert.equal((await call({ ...deliver, ticket_id: noDraft })).status, 409);
+    assert.equal((await call({ ticket_id: ticketId, db: odoo.db })).status, 400, "a body without action is refused");
+    assert.equal((await call({ ...deliver, ticket_id: 999_999 })).status, 404);
+  });
+
+  it("refuses a signed /ask body replayed to /line/deliver: nothing is pushed, the draft stays a draft", async () => {
+    const uid = firm.clients.meiling.lineUserId;
+    const ticketId = odoo.store.create("helpdesk.ticket", {
+      name: "LINE: 陳美玲 (unapproved)", description: "<p>x</p>", partner_id: firm.clients.meiling.partnerId,
+      lexreply_channel: "line", lexreply_line_user_id: uid, lexreply_state: "draft", lexreply_draft: "未核准的草稿 2026-FAM-0012",
+    });
+    const before = line.deliveries(uid).length;
+    const askBody = JSON.stringify({ ticket_id: ticketId, message_id: 1, db: odoo.db });
+    const replayed = await fetch(`${main.url}/line/deliver`, { method: "POST", headers: { "content-type": "application/json", [SIGNATURE_HEADER]: signBody(ASK_SECRET, askBody) }, body: askBody });
+    assert.equal(replayed.status, 400);
+    assert.equal(line.deliveries(uid).length, before);
+    assert.equal(odoo.store.row("helpdesk.ticket", ticketId)!.lexreply_state, "draft");
   });
 
   it("answers past the hourly limit with a polite notice, noting the message for a person", async () => {

@@ -318,7 +318,8 @@ describe("Odoo stand-in", () => {
       const id = await kw<number>("helpdesk.ticket", "create", [{ name: "LINE 詢問", description: "<p>進度？</p>", lexreply_channel: "line", partner_id: firm.clients.meiling.partnerId }]);
       assert.equal(standin.store.row("helpdesk.ticket", id)!.team_id, firm.teams.clientService);
       assert.match(standin.store.row("helpdesk.ticket", id)!.number as string, /^HT\d{5}$/);
-      await rejects(kw("helpdesk.ticket", "write", [[id], { lexreply_asked_at: "2026-11-28T10:00:00Z" }]), "builtins.ValueError");
+      await rejects(kw("helpdesk.ticket", "write", [[id], { lexreply_asked_at: "2026-11-28T10:00:00Z" }], {}, "admin"), "builtins.ValueError");
+      await rejects(kw("helpdesk.ticket", "write", [[id], { lexreply_draft: "x" }]), "odoo.exceptions.AccessError");
     });
 
     it("rolls back a failed call as a whole", async () => {
@@ -334,12 +335,13 @@ describe("Odoo stand-in", () => {
   describe("chatter", () => {
     it("message_post answers the recordset's text and escapes a plain body", async () => {
       const ticket = firm.tickets.zhimingEmail.id;
-      const result = await kw<string>("helpdesk.ticket", "message_post", [[ticket]], { body: "案件 <進度>", message_type: "comment", subtype_xmlid: "mail.mt_comment", unknown_key: 1 });
+      await rejects(kw("helpdesk.ticket", "message_post", [[ticket]], { body: "x", message_type: "comment", subtype_xmlid: "mail.mt_comment" }), "odoo.exceptions.AccessError");
+      const result = await kw<string>("helpdesk.ticket", "message_post", [[ticket]], { body: "案件 <進度>", message_type: "comment", subtype_xmlid: "mail.mt_comment", unknown_key: 1 }, "admin");
       const match = /^mail\.message\((\d+),\)$/.exec(result);
       assert.ok(match, result);
       const msg = standin.store.row("mail.message", Number(match[1]))!;
       assert.equal(msg.body, "<p>案件 &lt;進度&gt;</p>");
-      assert.equal(msg.author_id, standin.store.row("res.users", botUid)!.partner_id);
+      assert.equal(msg.author_id, standin.store.row("res.users", ADMIN_UID)!.partner_id);
       assert.equal(msg.subtype_id, standin.store.ref("mail.mt_comment"));
     });
 
@@ -355,11 +357,11 @@ describe("Odoo stand-in", () => {
     });
 
     it("queues Odoo's email for a comment: to the client, or to partner_email on a ticket without partner; never for a note", async () => {
-      const outgoing = () => standin.store.searchRead("mail.mail", [], ["recipient_ids", "email_to", "references", "mail_message_id"]);
+      const outgoing = () => standin.store.searchRead("mail.mail", [], ["recipient_ids", "email_to", "references", "mail_message_id", "auto_submitted", "body_html"]);
       const ticket = firm.tickets.zhimingEmail;
       await kw("helpdesk.ticket", "message_post", [[ticket.id]], { body: "備註", message_type: "comment", subtype_xmlid: "mail.mt_note" });
       assert.equal(outgoing().length, 0);
-      await kw("helpdesk.ticket", "message_post", [[ticket.id]], { body: "您好", message_type: "comment", subtype_xmlid: "mail.mt_comment" });
+      await kw("helpdesk.ticket", "message_post", [[ticket.id]], { body: "您好", message_type: "comment", subtype_xmlid: "mail.mt_comment" }, "admin");
       const [toClient] = outgoing();
       assert.deepEqual(toClient!.recipient_ids, [firm.clients.zhiming.partnerId]);
       const first = standin.store.row("mail.message", ticket.messageId)!.message_id as string;
@@ -367,8 +369,18 @@ describe("Odoo stand-in", () => {
       assert.equal(toClient!.references, `${first} ${reply}`);
 
       const anonymous = await kw<number>("mail.thread", "message_process", ["helpdesk.ticket", rawMail({ From: "Stranger <stranger@example.net>", Subject: "hi", "Message-ID": "<a1@example.net>" }, "hi")]);
-      await kw("helpdesk.ticket", "message_post", [[anonymous]], { body: "我們已收到", message_type: "comment", subtype_xmlid: "mail.mt_comment" });
-      assert.equal(outgoing()[0]!.email_to, "Stranger <stranger@example.net>");
+      await kw("helpdesk.ticket", "message_post", [[anonymous]], { body: "我們已收到", message_type: "comment", subtype_xmlid: "mail.mt_comment" }, "admin");
+      assert.equal(outgoing()[0]!.email_to, false, "a plain comment is not relayed to partner_email");
+      const [stranger] = standin.store.search("mail.message", [["model", "=", "helpdesk.ticket"], ["res_id", "=", anonymous]], { order: "id asc", limit: 1 });
+      const outcome = (kind: "answer" | "holding") => ({
+        message_id: stranger, state: kind === "answer" ? "sent" : "escalated", client_text: kind === "answer" ? "您的案件 2026-FAM-0012 已排定開庭" : "我們已收到您的來信",
+        client_text_kind: kind, note: "audit", draft: false, case_id: false, matter_ids: [], activity: false, delivered: "email", execution: { kind: "answer" },
+      });
+      await rejects(kw("helpdesk.ticket", "lexreply_apply", [[anonymous], outcome("answer")]), "odoo.exceptions.AccessError");
+      await kw("helpdesk.ticket", "lexreply_apply", [[anonymous], outcome("holding")]);
+      assert.equal(outgoing()[0]!.email_to, "Stranger <stranger@example.net>", "only the holding reply is relayed");
+      assert.equal(outgoing()[0]!.auto_submitted, "auto-replied");
+      assert.doesNotMatch(String(outgoing()[0]!.body_html), /2026-FAM-0012/);
     });
 
     it("fires onClientMessage for a client's message and not for a note or the bot's comment", async () => {
@@ -376,9 +388,9 @@ describe("Odoo stand-in", () => {
       standin.onClientMessage((e) => void fired.push(e));
       const ticket = firm.tickets.zhimingEmail.id;
       const client = firm.clients.zhiming.partnerId;
-      await kw("helpdesk.ticket", "message_post", [[ticket]], { body: "請問進度？", message_type: "comment", subtype_xmlid: "mail.mt_comment", author_id: client });
+      await kw("helpdesk.ticket", "message_post", [[ticket]], { body: "請問進度？", message_type: "comment", subtype_xmlid: "mail.mt_comment", author_id: client }, "admin");
       await kw("helpdesk.ticket", "message_post", [[ticket]], { body: "內部備註", message_type: "comment", subtype_xmlid: "mail.mt_note", author_id: client });
-      await kw("helpdesk.ticket", "message_post", [[ticket]], { body: "回覆", message_type: "comment", subtype_xmlid: "mail.mt_comment" });
+      await kw("helpdesk.ticket", "message_post", [[ticket]], { body: "回覆", message_type: "comment", subtype_xmlid: "mail.mt_comment" }, "admin");
       assert.equal(fired.length, 1);
       assert.equal(fired[0]!.ticketId, ticket);
       assert.equal(standin.store.row("mail.message", fired[0]!.messageId)!.author_id, client);
@@ -483,7 +495,7 @@ describe("Odoo stand-in", () => {
       const { port } = sidecar.address() as AddressInfo;
       standin.onClientMessage(signedAskCaller(`http://127.0.0.1:${port}`, "s3cret"));
       const ticket = firm.tickets.zhimingEmail.id;
-      const posted = await kw<string>("helpdesk.ticket", "message_post", [[ticket]], { body: "還有問題", message_type: "comment", subtype_xmlid: "mail.mt_comment", author_id: firm.clients.zhiming.partnerId });
+      const posted = await kw<string>("helpdesk.ticket", "message_post", [[ticket]], { body: "還有問題", message_type: "comment", subtype_xmlid: "mail.mt_comment", author_id: firm.clients.zhiming.partnerId }, "admin");
       const messageId = Number(/\((\d+),\)/.exec(posted)![1]);
       assert.equal(received.length, 1);
       assert.deepEqual(JSON.parse(received[0]!.body), { ticket_id: ticket, message_id: messageId, db: "lexreply" });

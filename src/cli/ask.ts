@@ -46,8 +46,8 @@ function report(io: CliIO, q: Question, c: Composition): void {
 
 async function question(env: CliEnvironment, text: string | undefined, opts: AskOptions): Promise<Question | string> {
   if (opts.ticket !== undefined) {
-    const { ticket, text: asked, client } = await ticketQuestion(env.core.odoo, opts.ticket);
-    return { text: asked, client, channel: ticket.lexreply_channel ?? "email", policy: ticket.lexreply_policy, senderAuth: ticket.lexreply_sender_auth };
+    const { ticket, text: asked, client, senderAuth } = await ticketQuestion(env.core.odoo, opts.ticket);
+    return { text: asked, client, channel: ticket.lexreply_channel ?? "email", policy: ticket.lexreply_policy, senderAuth };
   }
   if (!text?.trim()) throw new CliError('give the question: lexreply ask --partner EMAIL "question"');
   const sender = await clientByEmail(env.core.odoo, opts.partner!);

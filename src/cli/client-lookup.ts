@@ -26,11 +26,11 @@ async function newestClientMessage(odoo: OdooClient, ticketId: number): Promise<
 }
 
 /** A ticket with its newest client message: the question a dry run answers again. */
-export async function ticketQuestion(odoo: OdooClient, ticketId: number): Promise<{ ticket: TicketRecord; text: string; client: PartnerRecord }> {
+export async function ticketQuestion(odoo: OdooClient, ticketId: number): Promise<{ ticket: TicketRecord; text: string; client: PartnerRecord; senderAuth: "pass" | "fail" | "none" | null }> {
   const messageId = await newestClientMessage(odoo, ticketId);
   if (messageId === undefined) throw new Error(`ticket ${ticketId} has no message from a client, or is not visible to ${odoo.settings.login}`);
   const { ticket, message } = await readTicketContext(odoo, ticketId, messageId);
   const author = message?.author_id;
   if (!message || !author) throw new Error(`message ${messageId} on ticket ${ticketId} is not readable`);
-  return { ticket, text: htmlToText(message.body ?? ""), client: author };
+  return { ticket, text: htmlToText(message.body ?? ""), client: author, senderAuth: message.lexreply_sender_auth };
 }

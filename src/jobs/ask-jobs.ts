@@ -82,8 +82,13 @@ export class AskJobs {
     } catch (err) {
       job.status = "error";
       job.error = (err as Error).message;
-      // The ticket stays pending; the addon's cron sends /ask again and the repeat runs anew.
-      this.opts.log.error({ job: job.id, ticketId: ask.ticketId, messageId: ask.messageId, err: job.error }, "job failed; the ticket stays pending for the addon's retry");
+      // Every failure after the read becomes an outcome in Odoo; what is left is Odoo not taking one
+      // (unreachable, or refusing even the holding outcome). The addon's re-send cron asks again after
+      // its timeout and escalates with an activity after 3 re-asks.
+      this.opts.log.error(
+        { job: job.id, ticketId: ask.ticketId, messageId: ask.messageId, err: job.error },
+        "job failed before Odoo recorded an outcome: the ticket keeps its pending/answering state; the addon's re-send cron asks again, then escalates to a person",
+      );
     } finally {
       this.running--;
       this.waiting.shift()?.();

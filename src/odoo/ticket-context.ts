@@ -2,9 +2,10 @@ import { z } from "zod";
 import type { OdooClient } from "./client.js";
 
 /**
- * One nested `web_read` brings the ticket, the message that fired `/ask`, its author, and the
- * author's (and the author's company's) matters with their client-visible updates. Every field is
- * named: a read without a field list would count as reading `internal_note`.
+ * One nested `web_read` brings the ticket, the message that fired `/ask`, its author, the author's
+ * (and the author's company's) matters with their client-visible updates, and everyone an answer
+ * would reach: the ticket's partner with its current LINE id and the ticket's followers. Every field
+ * is named: a read without a field list would count as reading `internal_note`.
  */
 const UPDATE_SPEC = { date: {}, summary: {}, client_visible: {} };
 const CASE_SPEC = {
@@ -18,6 +19,7 @@ const CASE_SPEC = {
   client_summary: {},
   write_date: {},
   paralegal_id: {},
+  partner_id: {},
   user_id: { fields: { name: {} } },
   update_ids: { fields: UPDATE_SPEC },
 };
@@ -30,7 +32,17 @@ export const PARTNER_SPEC = {
   lexreply_case_ids: { fields: CASE_SPEC },
   commercial_partner_id: { fields: { name: {}, lexreply_case_ids: { fields: CASE_SPEC } } },
 };
-const MESSAGE_SPEC = { body: {}, message_type: {}, email_from: {}, date: {}, author_id: { fields: PARTNER_SPEC } };
+const MESSAGE_SPEC = {
+  body: {},
+  message_type: {},
+  email_from: {},
+  date: {},
+  model: {},
+  res_id: {},
+  lexreply_sender_auth: {},
+  author_id: { fields: PARTNER_SPEC },
+};
+const AUDIENCE_SPEC = { name: {}, email: {}, partner_share: {}, is_company: {}, commercial_partner_id: {} };
 export const TICKET_SPEC = {
   name: {},
   partner_email: {},
@@ -38,10 +50,11 @@ export const TICKET_SPEC = {
   lexreply_state: {},
   lexreply_policy: {},
   lexreply_line_user_id: {},
-  lexreply_sender_auth: {},
+  lexreply_taken_over: {},
   user_id: {},
   lexreply_team_leader_id: {},
-  partner_id: { fields: { commercial_partner_id: {} } },
+  partner_id: { fields: { name: {}, commercial_partner_id: {}, lexreply_line_user_id: {} } },
+  message_partner_ids: { fields: AUDIENCE_SPEC },
   lexreply_last_message_id: { fields: MESSAGE_SPEC },
 };
 
@@ -62,6 +75,7 @@ const caseSchema = z.object({
   client_summary: orNull(z.string()),
   write_date: orNull(z.string()),
   paralegal_id: m2oId,
+  partner_id: m2oId,
   user_id: orNull(z.object({ id: z.number(), name: z.string() })),
   update_ids: z.array(updateSchema),
 });
@@ -81,7 +95,18 @@ const messageSchema = z.object({
   message_type: z.string(),
   email_from: orNull(z.string()),
   date: orNull(z.string()),
+  model: orNull(z.string()),
+  res_id: orNull(z.number()),
+  lexreply_sender_auth: orNull(z.enum(["pass", "fail", "none"])),
   author_id: orNull(partnerSchema),
+});
+const followerSchema = z.object({
+  id: z.number(),
+  name: orNull(z.string()),
+  email: orNull(z.string()),
+  partner_share: z.boolean(),
+  is_company: z.boolean(),
+  commercial_partner_id: m2oId,
 });
 const ticketSchema = z.object({
   id: z.number(),
@@ -91,10 +116,11 @@ const ticketSchema = z.object({
   lexreply_state: orNull(z.string()),
   lexreply_policy: z.enum(["auto", "review", "auto_if_grounded"]),
   lexreply_line_user_id: orNull(z.string()),
-  lexreply_sender_auth: orNull(z.enum(["pass", "fail", "none"])),
+  lexreply_taken_over: z.boolean(),
   user_id: m2oId,
   lexreply_team_leader_id: m2oId,
-  partner_id: orNull(z.object({ id: z.number(), commercial_partner_id: m2oId })),
+  partner_id: orNull(z.object({ id: z.number(), name: orNull(z.string()), commercial_partner_id: m2oId, lexreply_line_user_id: orNull(z.string()) })),
+  message_partner_ids: z.array(followerSchema),
   lexreply_last_message_id: orNull(messageSchema),
 });
 
@@ -102,15 +128,25 @@ export type CaseRecord = z.output<typeof caseSchema>;
 export type PartnerRecord = z.output<typeof partnerSchema>;
 export type MessageRecord = z.output<typeof messageSchema>;
 export type TicketRecord = z.output<typeof ticketSchema>;
+export type FollowerRecord = z.output<typeof followerSchema>;
 
 export class TicketNotFoundError extends Error {}
 
-/** The ticket with the message `/ask` names; a second read only when a newer message has already arrived. */
+/**
+ * The ticket with the message `/ask` names; a second read only when a newer message has already
+ * arrived. A message that is not this ticket's comes back as `null`: it is never answered.
+ */
 export async function readTicketContext(odoo: OdooClient, ticketId: number, messageId: number): Promise<{ ticket: TicketRecord; message: MessageRecord | null }> {
   const rows = await odoo.executeKw<unknown[]>("helpdesk.ticket", "web_read", [[ticketId]], { specification: TICKET_SPEC });
   if (rows.length === 0) throw new TicketNotFoundError(`ticket ${ticketId} does not exist or is not visible to the integration user`);
   const ticket = ticketSchema.parse(rows[0]);
-  if (ticket.lexreply_last_message_id?.id === messageId) return { ticket, message: ticket.lexreply_last_message_id };
-  const messages = await odoo.executeKw<unknown[]>("mail.message", "web_read", [[messageId]], { specification: MESSAGE_SPEC });
-  return { ticket, message: messages.length ? messageSchema.parse(messages[0]) : null };
+  const last = ticket.lexreply_last_message_id;
+  const message =
+    last?.id === messageId
+      ? last
+      : await odoo
+          .executeKw<unknown[]>("mail.message", "web_read", [[messageId]], { specification: MESSAGE_SPEC })
+          .then((found) => (found.length ? messageSchema.parse(found[0]) : null));
+  const onTicket = message && message.model === "helpdesk.ticket" && message.res_id === ticketId;
+  return { ticket, message: onTicket ? message : null };
 }

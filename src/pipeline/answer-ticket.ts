@@ -1,9 +1,11 @@
 import type { Logger } from "../logger.js";
 import type { OdooClient } from "../odoo/client.js";
-import { postComment, postNote, scheduleActivity, writeTicket, type TicketState } from "../odoo/chatter.js";
-import { readTicketContext, type MessageRecord, type PartnerRecord, type TicketRecord } from "../odoo/ticket-context.js";
+import { applyOutcome, type ApplyOutcome, type Delivered, type ExecutionLog, type FinalState } from "../odoo/apply.js";
+import { OdooError } from "../odoo/errors.js";
+import { readTicketContext, type CaseRecord, type MessageRecord, type PartnerRecord, type TicketRecord } from "../odoo/ticket-context.js";
 import type { Answerer, AnswerResult } from "../llm/answerer.js";
 import type { Language, Templates } from "../templates/renderer.js";
+import { audienceOf } from "./audience.js";
 import { auditLine } from "./audit.js";
 import { chooseMatter, clientFacts, type ClientFacts, type MatterFacts } from "./client-facts.js";
 import { checkAnswer, type CheckVerdict } from "./fact-check.js";
@@ -11,9 +13,21 @@ import { detectLanguage } from "./language.js";
 import { decide, type Policy, type SenderAuth, type SenderAuthPolicy } from "./policy.js";
 import { htmlToText, stripMarkdown } from "./text.js";
 
-/** Carries a text to a LINE user; the LINE channel decides between the reply token and a push. */
+export interface LineTarget {
+  ticketId: number;
+  messageId: number;
+  lineUserId: string;
+}
+
+/**
+ * Carries a text to a LINE user (the channel decides between the reply token and a push) and keeps a
+ * ledger of what it sent per message, so a run that died before Odoo recorded the send does not send again.
+ */
 export interface LineDelivery {
-  send(target: { ticketId: number; messageId: number; lineUserId: string }, text: string): Promise<{ method: "reply" | "push" }>;
+  /** The outcome of a send an earlier run made for this message and may not have recorded in Odoo. */
+  alreadySent(target: LineTarget): ApplyOutcome | null;
+  /** Sends `text`; `outcome(method)` is kept in the ledger with the send, until Odoo has it. */
+  send(target: LineTarget, text: string, outcome: (method: "reply" | "push") => ApplyOutcome): Promise<ApplyOutcome>;
 }
 
 export interface Escalation {
@@ -22,7 +36,7 @@ export interface Escalation {
   question: string;
   reason: string;
   responsibleUserId: number | null;
-  state: TicketState;
+  state: FinalState;
 }
 
 /** Told of every ticket that ends escalated or failed (staff e-mail digest, metrics). */
@@ -54,28 +68,18 @@ export interface AskJob {
 }
 
 export interface Outcome {
-  state: TicketState | "skipped";
+  state: FinalState | "skipped" | "refused";
   reason: string;
-  delivery?: "email" | "reply" | "push";
+  delivery?: Delivered;
 }
 
 export type Fallback = "busy" | "unknown_client" | "no_case" | "review";
 
-/** Everything the delivery steps need to know about one ticket. */
-interface Conversation {
-  job: AskJob;
-  ticket: TicketRecord;
-  question: string;
-  lang: Language;
-  clientName: string;
-  channel: "email" | "line";
-}
-
 /** What the pipeline concluded for one question, before anything is written or sent. */
 export type Plan =
   | { kind: "send"; reply: string; audit: string; matter: MatterFacts | null }
-  | { kind: "draft"; reply: string; why: string; matter: MatterFacts | null }
-  | { kind: "escalate"; fallback: Fallback; why: string; matter: MatterFacts | null; draft?: string };
+  | { kind: "draft"; reply: string; why: string; audit: string; matter: MatterFacts | null }
+  | { kind: "escalate"; fallback: Fallback; why: string; matter: MatterFacts | null; draft?: string; audit?: string };
 
 /** The question and everything the model was given and said: the dry run and the sandbox show all of it. */
 export interface Composition {
@@ -94,41 +98,113 @@ export interface Question {
   channel: "email" | "line";
   policy: Policy;
   senderAuth: SenderAuth;
+  /** The audience rule: only matters every recipient may see reach the prompt (all when absent). */
+  mayKnow?: (matter: CaseRecord) => boolean;
 }
 
+/** Everything the outcome of one question is built from. */
+interface Conversation {
+  job: AskJob;
+  ticket: TicketRecord;
+  question: string;
+  lang: Language;
+  clientName: string;
+  channel: "email" | "line";
+  /** Who the answer would reach, for the note. */
+  audience: string;
+}
+
+/**
+ * One question, two Odoo round trips: the nested read, then `lexreply_apply` with the whole outcome.
+ * Whatever fails after the read ends in an outcome a person sees (a note and an activity); only an
+ * Odoo that cannot be reached leaves the ticket waiting, for the addon's re-send cron.
+ */
 export async function answerTicket(deps: PipelineDeps, job: AskJob): Promise<Outcome> {
   const { ticket, message } = await readTicketContext(deps.odoo, job.ticketId, job.messageId);
-  if (job.repeat && !["pending", "answering"].includes(ticket.lexreply_state ?? "")) {
+  if (!message) {
+    deps.log.warn({ ticketId: job.ticketId, messageId: job.messageId }, "refused: the message is not on this ticket (or not visible); nothing answered");
+    return { state: "refused", reason: `message ${job.messageId} is not a message of ticket ${job.ticketId}` };
+  }
+  // Handled already: a repeat, or this very message's outcome recorded by a run that died before it heard so.
+  const waiting = ["pending", "answering"].includes(ticket.lexreply_state ?? "");
+  const handled = ticket.lexreply_state && !waiting && ticket.lexreply_last_message_id?.id === job.messageId;
+  if ((job.repeat && !waiting) || handled) {
     return { state: "skipped", reason: `already handled (state ${ticket.lexreply_state})` };
   }
-  if (!message) return fail(deps, ticket, `message ${job.messageId} is not on the ticket or not visible`);
-
   const text = htmlToText(message.body ?? "");
-  const identified = identifyClient(ticket, message);
   const channel = ticket.lexreply_channel ?? "email";
-  const conv: Conversation = { job, ticket, question: text, lang: detectLanguage(text, identified.partner?.lang), clientName: identified.partner?.name ?? "", channel };
-  if (!identified.partner) return carryOut(deps, conv, { kind: "escalate", fallback: "unknown_client", why: identified.why, matter: null });
-
-  const question: Question = { text, client: identified.partner, channel, policy: ticket.lexreply_policy, senderAuth: ticket.lexreply_sender_auth };
-  const composition = await composeAnswer(deps, question, () => writeTicket(deps.odoo, ticket.id, { lexreply_state: "answering" }).then(() => undefined));
-  deps.onComposed?.(job, composition);
-  return carryOut(deps, conv, composition.plan);
+  const conv: Conversation = {
+    job,
+    ticket,
+    question: text,
+    lang: detectLanguage(text, message.author_id?.lang ?? undefined),
+    clientName: message.author_id?.name ?? "",
+    channel,
+    audience: "",
+  };
+  const line = lineTarget(ticket, job);
+  const earlier = line && deps.line?.alreadySent(line);
+  if (earlier) {
+    deps.log.info({ ticketId: ticket.id, messageId: job.messageId }, "already sent on LINE by an earlier run: recording it, not sending again");
+    return apply(deps, conv, earlier);
+  }
+  let outcome: ApplyOutcome;
+  try {
+    outcome = await decideAndDeliver(deps, conv, message);
+  } catch (err) {
+    outcome = await afterFailure(deps, conv, `LexReply failed while answering: ${(err as Error).message}`);
+  }
+  return apply(deps, conv, outcome);
 }
+
+function lineTarget(ticket: TicketRecord, job: AskJob): LineTarget | null {
+  if (ticket.lexreply_channel !== "line" || !ticket.lexreply_line_user_id) return null;
+  return { ticketId: ticket.id, messageId: job.messageId, lineUserId: ticket.lexreply_line_user_id };
+}
+
+/** Who wrote, who would read it, what may be said: the plan, then its delivery on LINE (e-mail is Odoo's). */
+async function decideAndDeliver(deps: PipelineDeps, conv: Conversation, message: MessageRecord): Promise<ApplyOutcome> {
+  const { ticket } = conv;
+  if (ticket.lexreply_taken_over) {
+    const why = "a person took this ticket over: LexReply sent nothing";
+    return { ...silent(conv, "escalated", why), note: `LexReply stayed silent — ${why}.`, activity: false };
+  }
+  if (conv.channel === "line" && (!ticket.lexreply_line_user_id || ticket.lexreply_line_user_id !== ticket.partner_id?.lexreply_line_user_id)) {
+    return silent(conv, "escalated", "the client's LINE account is no longer linked to this ticket (unlinked or linked anew): nothing was sent on LINE; reply another way");
+  }
+  const audience = audienceOf(ticket, message);
+  conv.audience = audience.describe;
+  if (!audience.ok) return deliver(deps, conv, { kind: "escalate", fallback: "review", why: `held by the audience rule: ${audience.why}`, matter: null });
+  const client = identifyClient(ticket, message);
+  if (!client.partner) return deliver(deps, conv, { kind: "escalate", fallback: "unknown_client", why: client.why, matter: null });
+  const question: Question = { text: conv.question, client: client.partner, channel: conv.channel, policy: ticket.lexreply_policy, senderAuth: message.lexreply_sender_auth, mayKnow: audience.mayKnow };
+  const composition = await composeAnswer(deps, question);
+  deps.onComposed?.(conv.job, composition);
+  return deliver(deps, conv, composition.plan, composition);
+}
+
+/** The author's matters exist, but not one is visible to everyone the answer would reach. */
+const NOTHING_VISIBLE = "held by the audience rule: none of the client's matters may be told to everyone who would receive the answer";
 
 /**
  * From a client's question to a checked, policy-decided reply: facts → matter → prompt → model →
  * check → decision → reply text. Nothing here writes to Odoo or reaches the client.
  */
-export async function composeAnswer(deps: PipelineDeps, q: Question, beforeModel: () => Promise<void> = async () => {}): Promise<Composition> {
+export async function composeAnswer(deps: PipelineDeps, q: Question): Promise<Composition> {
   const lang = detectLanguage(q.text, q.client.lang);
   const labels = deps.templates.labels(lang);
   const now = deps.now?.() ?? new Date();
-  const facts = clientFacts(q.client, labels, now);
-  if (facts.matters.length === 0) return { lang, facts, plan: { kind: "escalate", fallback: "no_case", why: "the client has no matter on file", matter: null } };
+  const facts = clientFacts(q.client, labels, now, q.mayKnow);
+  if (facts.matters.length === 0) {
+    const hidden = q.mayKnow && clientFacts(q.client, labels, now).matters.length > 0;
+    const plan: Plan = hidden
+      ? { kind: "escalate", fallback: "review", why: NOTHING_VISIBLE, matter: null }
+      : { kind: "escalate", fallback: "no_case", why: "the client has no matter on file", matter: null };
+    return { lang, facts, plan };
+  }
   const choice = chooseMatter(q.text, facts, labels);
   const prompt = renderPrompt(deps.templates, lang, q.text, facts, choice.matter, choice.unknownNumbers, now);
 
-  await beforeModel();
   const started = Date.now();
   const request = { ...prompt, lang, facts, matter: choice.matter, unknownNumbers: choice.unknownNumbers.length > 0 };
   let result: AnswerResult;
@@ -152,23 +228,11 @@ export async function composeAnswer(deps: PipelineDeps, q: Question, beforeModel
   const base = { lang, facts, prompt, result, verdict, latencyMs };
   switch (decision.action) {
     case "escalate":
-      return { ...base, plan: { kind: "escalate", fallback: "review", why: decision.why, matter, draft: `${reply}\n\n${audit}` } };
+      return { ...base, plan: { kind: "escalate", fallback: "review", why: decision.why, matter, draft: reply, audit } };
     case "draft":
-      return { ...base, plan: { kind: "draft", reply, why: `${decision.why}\n${audit}`, matter } };
+      return { ...base, plan: { kind: "draft", reply, why: decision.why, audit, matter } };
     case "send":
       return { ...base, plan: { kind: "send", reply, audit, matter } };
-  }
-}
-
-/** Writes and sends what the plan says: the only step that touches the client. */
-function carryOut(deps: PipelineDeps, conv: Conversation, plan: Plan): Promise<Outcome> {
-  switch (plan.kind) {
-    case "send":
-      return sendAnswer(deps, conv, plan.reply, plan.audit, plan.matter);
-    case "draft":
-      return holdDraft(deps, conv, plan.reply, plan.why, plan.matter);
-    case "escalate":
-      return escalate(deps, conv, plan.fallback, plan.why, plan.matter, plan.draft);
   }
 }
 
@@ -177,10 +241,6 @@ function identifyClient(ticket: TicketRecord, message: MessageRecord): { partner
   const author = message.author_id;
   if (!author) return { partner: null, why: `the sender ${message.email_from ?? ticket.partner_email ?? ""} matches no client` };
   if (!author.partner_share) return { partner: null, why: "the message was written by a staff member, not a client" };
-  const ticketClient = ticket.partner_id?.commercial_partner_id;
-  if (ticketClient && ticketClient !== author.commercial_partner_id?.id) {
-    return { partner: null, why: "the sender is not the ticket's client (another party wrote on this ticket)" };
-  }
   if (ticket.lexreply_channel !== "line" && author.lexreply_email_shared) {
     return { partner: null, why: `the address ${author.email} belongs to several partners` };
   }
@@ -213,75 +273,168 @@ function matterFromVerdict(facts: ClientFacts, verdict: CheckVerdict): MatterFac
   return facts.matters.find((m) => verdict.groundedFacts.includes(m.number.toUpperCase())) ?? null;
 }
 
-/** Sends a text to the client on the ticket's channel; on LINE the chatter gets a note instead of a mailed comment. */
-async function deliver(deps: PipelineDeps, conv: Conversation, text: string): Promise<"email" | "reply" | "push"> {
-  if (conv.channel === "email") {
-    await postComment(deps.odoo, conv.ticket.id, text);
-    return "email";
+function execution(conv: Conversation, state: FinalState, why: string, c?: Composition): ExecutionLog {
+  return {
+    kind: "answer",
+    channel: conv.channel,
+    outcome: state,
+    why,
+    model: c?.result?.model ?? false,
+    model_latency_ms: c?.latencyMs ?? false,
+    tokens_in: c?.result?.usage.inputTokens ?? 0,
+    tokens_cached: c?.result?.usage.cachedTokens ?? 0,
+    tokens_out: c?.result?.usage.outputTokens ?? 0,
+    check_verdict: c?.verdict ? (c.verdict.passed ? "passed" : "failed") : "not_checked",
+    check_failures: c?.verdict && !c.verdict.passed ? c.verdict.problems.join(", ") : false,
+  };
+}
+
+const ACTIVITY_SUMMARY = "LexReply: reply to the client";
+const activity = (conv: Conversation, why: string) => ({ summary: ACTIVITY_SUMMARY, note: `${why}\n\nClient's message:\n${conv.question}` });
+const audienceLine = (conv: Conversation) => (conv.audience ? `\nAudience: ${conv.audience}.` : "");
+
+/** Nothing reaches the client; a person is asked (unless one already owns the ticket). */
+function silent(conv: Conversation, state: FinalState, why: string): ApplyOutcome {
+  return {
+    message_id: conv.job.messageId,
+    state,
+    client_text: false,
+    client_text_kind: false,
+    note: `LexReply needs a person — ${why}${audienceLine(conv)}`,
+    draft: false,
+    case_id: false,
+    matter_ids: [],
+    activity: activity(conv, why),
+    delivered: false,
+    execution: execution(conv, state, why),
+  };
+}
+
+/** The outcome of a plan: what the client reads, what the note says, who is asked to act. */
+function outcomeOf(deps: PipelineDeps, conv: Conversation, plan: Plan, c?: Composition): ApplyOutcome {
+  const matterIds = plan.kind === "escalate" && !plan.draft ? [] : (c?.facts?.matters.map((m) => m.id) ?? []);
+  const base: Pick<ApplyOutcome, "message_id" | "case_id" | "matter_ids" | "delivered"> = {
+    message_id: conv.job.messageId,
+    case_id: plan.matter?.id ?? false,
+    matter_ids: matterIds,
+    delivered: conv.channel === "email" ? "email" : false,
+  };
+  switch (plan.kind) {
+    case "send":
+      return {
+        ...base,
+        state: "sent",
+        client_text: plan.reply,
+        client_text_kind: "answer",
+        note: `${plan.audit}${audienceLine(conv)}`,
+        draft: false,
+        activity: false,
+        execution: execution(conv, "sent", "answer sent", c),
+      };
+    case "draft":
+      return {
+        ...base,
+        state: "draft",
+        client_text: holding(deps, conv, "review"),
+        client_text_kind: "holding",
+        note: `${plan.audit}\nDraft answer awaiting approval — ${plan.why}${audienceLine(conv)}\nThe client was told a person will reply.`,
+        draft: plan.reply,
+        activity: { summary: "LexReply: approve the draft answer", note: `${plan.why}\n\nClient's message:\n${conv.question}` },
+        execution: execution(conv, "draft", plan.why, c),
+      };
+    case "escalate":
+      return {
+        ...base,
+        state: "escalated",
+        client_text: holding(deps, conv, plan.fallback),
+        client_text_kind: "holding",
+        note: `${plan.audit ? `${plan.audit}\n` : ""}LexReply needs a person — ${plan.why}${audienceLine(conv)}${plan.draft ? "\nThe draft answer was not sent; the client got a holding reply." : ""}`,
+        draft: plan.draft ?? false,
+        activity: activity(conv, plan.why),
+        execution: execution(conv, "escalated", plan.why, c),
+      };
   }
-  if (!deps.line) throw new Error("the LINE channel is not configured (LINE_CHANNEL_SECRET, LINE_CHANNEL_ACCESS_TOKEN)");
-  if (!conv.ticket.lexreply_line_user_id) throw new Error("the LINE ticket has no LINE user id");
-  const { method } = await deps.line.send({ ticketId: conv.ticket.id, messageId: conv.job.messageId, lineUserId: conv.ticket.lexreply_line_user_id }, text);
-  return method;
 }
 
-const sentOn = (how: "email" | "reply" | "push") => (how === "email" ? "sent by email" : `sent on LINE by ${how}`);
-
-async function sendAnswer(deps: PipelineDeps, conv: Conversation, reply: string, audit: string, matter: MatterFacts | null): Promise<Outcome> {
-  const how = await deliver(deps, conv, reply);
-  await postNote(deps.odoo, conv.ticket.id, how === "email" ? `Answer ${sentOn(how)}.\n${audit}` : `Answer ${sentOn(how)}:\n\n${reply}\n\n${audit}`);
-  await writeTicket(deps.odoo, conv.ticket.id, { lexreply_state: "sent", lexreply_draft: false, lexreply_case_id: matter?.id ?? false });
-  deps.log.info({ ticketId: conv.ticket.id, delivery: how }, "answer sent");
-  return { state: "sent", reason: "answer sent", delivery: how };
+function holding(deps: PipelineDeps, conv: Conversation, fallback: Fallback): string {
+  return renderReply(deps.templates, conv.lang, conv.channel, conv.clientName, deps.templates.render(conv.lang, `fallback/${fallback}`, {}));
 }
 
-async function holdDraft(deps: PipelineDeps, conv: Conversation, draft: string, why: string, matter: MatterFacts | null): Promise<Outcome> {
-  const ack = deps.templates.render(conv.lang, "fallback/review", {});
-  const how = await deliver(deps, conv, renderReply(deps.templates, conv.lang, conv.channel, conv.clientName, ack));
-  await postNote(deps.odoo, conv.ticket.id, `Draft answer awaiting approval — ${why}\n\n${draft}\n\nThe client was told a person will reply (${sentOn(how)}).`);
-  await writeTicket(deps.odoo, conv.ticket.id, { lexreply_state: "draft", lexreply_draft: draft, lexreply_case_id: matter?.id ?? false });
-  deps.log.info({ ticketId: conv.ticket.id, delivery: how }, "answer held as draft");
-  return { state: "draft", reason: why, delivery: how };
-}
-
-function responsibleUser(ticket: TicketRecord, matter: MatterFacts | null): number | null {
-  return matter?.paralegal_user_id ?? ticket.lexreply_team_leader_id ?? ticket.user_id ?? null;
-}
-
-/** A person takes over: the client gets a holding reply, the ticket a note and an activity. */
-async function escalate(
-  deps: PipelineDeps,
-  conv: Conversation,
-  fallback: Fallback,
-  why: string,
-  matter: MatterFacts | null,
-  draft?: string,
-): Promise<Outcome> {
-  const { ticket } = conv;
-  const holding = renderReply(deps.templates, conv.lang, conv.channel, conv.clientName, deps.templates.render(conv.lang, `fallback/${fallback}`, {}));
-  let state: TicketState = "escalated";
-  let delivered: string;
-  let how: Outcome["delivery"];
+/** E-mail: Odoo mails the client text when the outcome is applied. LINE: the sidecar sends it first. */
+async function deliver(deps: PipelineDeps, conv: Conversation, plan: Plan, c?: Composition): Promise<ApplyOutcome> {
+  const outcome = outcomeOf(deps, conv, plan, c);
+  const target = lineTarget(conv.ticket, conv.job);
+  if (conv.channel === "email" || !outcome.client_text) return outcome;
+  if (!deps.line || !target) return afterFailure(deps, conv, "the LINE channel is not configured (LINE_CHANNEL_SECRET, LINE_CHANNEL_ACCESS_TOKEN)", outcome);
   try {
-    how = await deliver(deps, conv, holding);
-    delivered = `Holding reply ${sentOn(how)}:\n\n${holding}`;
+    return await deps.line.send(target, outcome.client_text, (method) => ({ ...outcome, delivered: method }));
   } catch (err) {
-    state = "failed";
-    delivered = `The holding reply could not be delivered: ${(err as Error).message}`;
+    return afterFailure(deps, conv, `LINE refused the message: ${(err as Error).message}`, outcome);
   }
-  const userId = responsibleUser(ticket, matter);
-  await postNote(deps.odoo, ticket.id, `LexReply needs a person — ${why}\n\n${delivered}${draft ? `\n\nDraft (not sent):\n\n${draft}` : ""}`);
-  await scheduleActivity(deps.odoo, ticket.id, userId, "LexReply: reply to the client", `${why}\n\nClient's message:\n${conv.question}`);
-  await writeTicket(deps.odoo, ticket.id, { lexreply_state: state, lexreply_draft: draft ?? false, lexreply_case_id: matter?.id ?? false });
-  deps.escalations?.escalated({ ticketId: ticket.id, ticketName: ticket.name ?? "", question: conv.question, reason: why, responsibleUserId: userId, state });
-  deps.log.info({ ticketId: ticket.id, state, reason: why }, "ticket escalated to a person");
-  return { state, reason: why, delivery: how };
 }
 
-/** Nothing could be said to the client: the ticket is marked failed for a person to pick up. */
-async function fail(deps: PipelineDeps, ticket: TicketRecord, why: string): Promise<Outcome> {
-  await postNote(deps.odoo, ticket.id, `LexReply could not answer — ${why}`);
-  await writeTicket(deps.odoo, ticket.id, { lexreply_state: "failed" });
-  deps.escalations?.escalated({ ticketId: ticket.id, ticketName: ticket.name ?? "", question: "", reason: why, responsibleUserId: null, state: "failed" });
-  return { state: "failed", reason: why };
+/**
+ * Something broke after the read (a template, the model's wrapper, LINE): the client gets nothing
+ * more from here (on LINE the channel itself failed), a person gets the note and an activity, and
+ * whatever was drafted is kept for them.
+ */
+async function afterFailure(deps: PipelineDeps, conv: Conversation, why: string, planned?: ApplyOutcome): Promise<ApplyOutcome> {
+  deps.log.error({ ticketId: conv.ticket.id, messageId: conv.job.messageId, err: why }, "answer not delivered; a person is asked to reply");
+  const unsent = planned?.client_text ? `\n\nNot delivered to the client:\n${planned.client_text}` : "";
+  const draft = planned?.client_text_kind === "answer" ? planned.client_text : (planned?.draft ?? false);
+  const holdingText = conv.channel === "email" ? safeHolding(deps, conv) : false;
+  return {
+    ...silent(conv, "escalated", why),
+    ...(holdingText ? { client_text: holdingText, client_text_kind: "holding" as const, delivered: "email" as const } : {}),
+    note: `LexReply needs a person — ${why}${audienceLine(conv)}${unsent}`,
+    draft,
+    matter_ids: draft ? (planned?.matter_ids ?? []) : [],
+    case_id: planned?.case_id ?? false,
+    execution: { ...(planned?.execution ?? execution(conv, "escalated", why)), outcome: "escalated", why },
+  };
+}
+
+/** The busy holding reply, if the templates can still render it. */
+function safeHolding(deps: PipelineDeps, conv: Conversation): string | false {
+  try {
+    return holding(deps, conv, "busy");
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `lexreply_apply`. When the addon refuses (a safety rule the sidecar's read did not see, e.g. a
+ * follower added meanwhile), a holding outcome without case data is applied instead, so the
+ * question still ends with a person's activity.
+ */
+async function apply(deps: PipelineDeps, conv: Conversation, outcome: ApplyOutcome): Promise<Outcome> {
+  const { ticket } = conv;
+  let final = outcome;
+  try {
+    await applyOutcome(deps.odoo, ticket.id, outcome);
+  } catch (err) {
+    if (!(err instanceof OdooError)) throw err;
+    deps.log.warn({ ticketId: ticket.id, err: err.message }, "Odoo refused the outcome; applying a holding outcome without case data instead");
+    const delivered = outcome.delivered === "reply" || outcome.delivered === "push";
+    const why = `Odoo refused the answer (${err.message})`;
+    const sentText = delivered && outcome.client_text ? `\n\nAlready sent on LINE by ${outcome.delivered}:\n${outcome.client_text}` : "";
+    final = { ...(await afterFailure(deps, conv, why)), draft: false, matter_ids: [], case_id: false };
+    final.note += sentText;
+    if (ticket.lexreply_taken_over || delivered) final = { ...final, client_text: false, client_text_kind: false, delivered: false };
+    await applyOutcome(deps.odoo, ticket.id, final);
+  }
+  if (final.state === "escalated" || final.state === "failed") {
+    deps.escalations?.escalated({
+      ticketId: ticket.id,
+      ticketName: ticket.name ?? "",
+      question: conv.question,
+      reason: final.execution.why,
+      responsibleUserId: ticket.lexreply_team_leader_id ?? ticket.user_id ?? null,
+      state: final.state,
+    });
+  }
+  const delivery = final.delivered || undefined;
+  deps.log.info({ ticketId: ticket.id, state: final.state, delivery }, `answer ${final.state}`);
+  return { state: final.state, reason: final.execution.why, delivery };
 }

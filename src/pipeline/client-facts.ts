@@ -65,16 +65,17 @@ function startOfDay(d: Date): Date {
 
 /**
  * The only facts the model ever sees: the identified partner's matters and its company's, with
- * client-visible fields only. Closed matters stay for a year, marked closed.
+ * client-visible fields only, and of those only what everyone the answer reaches may know (`mayKnow`,
+ * the audience rule). Closed matters stay for a year, marked closed.
  */
-export function clientFacts(partner: PartnerRecord, labels: Labels, now: Date): ClientFacts {
+export function clientFacts(partner: PartnerRecord, labels: Labels, now: Date, mayKnow: (c: CaseRecord) => boolean = () => true): ClientFacts {
   const all = [...partner.lexreply_case_ids, ...(partner.commercial_partner_id?.lexreply_case_ids ?? [])];
   const unique = [...new Map(all.map((c) => [c.id, c])).values()];
   return {
     partnerId: partner.id,
     name: partner.name ?? "",
     matters: unique
-      .filter((c) => !isStale(c, now))
+      .filter((c) => mayKnow(c) && !isStale(c, now))
       .map((c) => toFacts(c, labels, now))
       .sort((a, b) => Number(a.closed) - Number(b.closed) || a.number.localeCompare(b.number)),
   };

@@ -4,7 +4,7 @@ import type { AskJobs } from "../jobs/ask-jobs.js";
 import { bodyBytes, HttpError, parseJsonBody } from "../http/body.js";
 import { SIGNATURE_HEADER, verifySignature } from "../http/signature.js";
 
-export const askBodySchema = z.object({
+export const askBodySchema = z.strictObject({
   ticket_id: z.number().int().positive(),
   message_id: z.number().int().positive(),
   db: z.string().min(1),

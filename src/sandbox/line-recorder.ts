@@ -1,4 +1,5 @@
-import type { LineDelivery } from "../pipeline/answer-ticket.js";
+import type { ApplyOutcome } from "../odoo/apply.js";
+import type { LineDelivery, LineTarget } from "../pipeline/answer-ticket.js";
 
 export interface RecordedLine {
   ticketId: number;
@@ -13,8 +14,17 @@ export interface RecordedLine {
 export class LineRecorder implements LineDelivery {
   readonly sent: RecordedLine[] = [];
 
-  async send(target: { ticketId: number; lineUserId: string }, text: string): Promise<{ method: "reply" }> {
+  alreadySent(): null {
+    return null;
+  }
+
+  async send(target: LineTarget, text: string, outcome: (method: "reply") => ApplyOutcome): Promise<ApplyOutcome> {
+    this.record(target, text);
+    return outcome("reply");
+  }
+
+  /** An approved draft "pushed" from the page: kept like an answer. */
+  record(target: Pick<LineTarget, "ticketId" | "lineUserId">, text: string): void {
     this.sent.push({ ticketId: target.ticketId, lineUserId: target.lineUserId, text });
-    return { method: "reply" };
   }
 }

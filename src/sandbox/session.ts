@@ -89,7 +89,7 @@ export class SandboxSession {
     const lineSent = this.deps.line.sent.length;
     if (ticket.channel === "line") {
       if (!ticket.lineUserId) throw new SandboxError(`Ticket ${ticketId} has no LINE user to send to.`);
-      await this.deps.line.send({ ticketId, lineUserId: ticket.lineUserId }, ticket.draft);
+      this.deps.line.record({ ticketId, lineUserId: ticket.lineUserId }, ticket.draft);
     }
     await firm.approve(ticketId, ticket.draft, ticket.channel, ticket.partnerId);
     return { ...(await this.outcome(client, ticket.channel, { id: ticketId, name: ticket.name, state: "sent" }, before, lineSent)), composition: null };

@@ -40,6 +40,7 @@ export class FakeLinePlatform {
   tokenTtlMs = 60_000;
   private readonly tokens = new Map<string, IssuedToken>();
   private readonly retryKeys = new Set<string>();
+  private readonly failures: number[] = [];
   private readonly servers: Server[] = [];
 
   async start(): Promise<this> {
@@ -104,8 +105,16 @@ export class FakeLinePlatform {
     return null;
   }
 
+  /** The next `n` reply or push requests are answered with this status (429, 500) and deliver nothing. */
+  failNext(status: number, n = 1): void {
+    for (let i = 0; i < n; i++) this.failures.push(status);
+  }
+
   private api(req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>): void {
     const path = req.url ?? "";
+    const sending = req.method === "POST" && (path === "/v2/bot/message/reply" || path === "/v2/bot/message/push");
+    const failure = sending ? this.failures.shift() : undefined;
+    if (failure) return send(res, failure, { message: failure === 429 ? "You have reached your monthly limit." : "Internal Server Error" });
     if (req.method === "POST" && path === "/v2/bot/message/reply") {
       const invalid = this.invalidMessages(body.messages);
       if (invalid) return send(res, 400, { message: invalid });

@@ -2,7 +2,14 @@ from . import sidecar
 from . import legal_case
 from . import legal_case_update
 from . import res_partner
+from . import mail_message
 from . import mail_thread
+from . import lexreply_execution
+from . import lexreply_autoreply
 from . import lexreply_ticket_mixin
+from . import ticket_apply
+from . import ticket_line
+from . import ticket_review
+from . import ticket_cron
 from . import res_config_settings
 from . import lexreply_bridge_mixins

@@ -17,3 +17,11 @@ def check_integration_write(env, names, allowed, refusal):
     extra = sorted(name for name in names if not allowed(name))
     if extra:
         raise AccessError(refusal(", ".join(extra)))
+
+
+def is_restricted_integration(env):
+    """The caller is the integration user acting for itself (not as superuser, not an admin)."""
+    if env.su:
+        return False
+    user = env.user
+    return user.has_group(INTEGRATION_GROUP) and not user.has_group("base.group_system")

@@ -1,11 +1,8 @@
 import logging
 from datetime import timedelta
 
-from markupsafe import Markup
-
 from odoo import api, fields, models
-from odoo.exceptions import UserError
-from odoo.tools import plaintext2html
+from odoo.exceptions import AccessError
 
 from . import sidecar
 from .integration_guard import INTEGRATION_GROUP, check_integration_write
@@ -28,11 +25,16 @@ STATES = [
     ("failed", "Failed"),
 ]
 
-RESEND_AFTER = timedelta(minutes=5)
 MAX_ATTEMPTS = 3
+DEFAULT_ANSWER_TIMEOUT = 90  # seconds: the sidecar's LLM_TIMEOUT_MS (30 s) plus a margin
 
-# Fields Odoo itself may write while the integration user posts (main attachment).
-_BOT_WRITABLE_EXTRA = {"message_main_attachment_id"}
+# What the integration user may write directly: the state "answering" (and what Odoo itself
+# writes while it posts a file). Everything else goes through lexreply_apply,
+# lexreply_line_intake and lexreply_record_delivery, which check what they write.
+_BOT_WRITABLE = {"lexreply_state": {"answering"}, "message_main_attachment_id": None}
+
+# Who may set which LINE account a ticket answers to: LexReply itself and administrators.
+LINE_TICKET_FIELDS = {"lexreply_line_user_id"}
 
 
 class LexReplyTicketMixin(models.AbstractModel):
@@ -60,7 +62,14 @@ class LexReplyTicketMixin(models.AbstractModel):
         copy=False,
         tracking=True,
     )
-    lexreply_line_user_id = fields.Char(string="LINE user ID", copy=False, index=True)
+    lexreply_line_user_id = fields.Char(
+        string="LINE user ID",
+        copy=False,
+        index=True,
+        readonly=True,
+        help="The LINE account this ticket answers to; set by LexReply, cleared when the "
+        "client's LINE link changes.",
+    )
     lexreply_state = fields.Selection(
         STATES, string="LexReply state", copy=False, tracking=True, index=True
     )
@@ -70,7 +79,39 @@ class LexReplyTicketMixin(models.AbstractModel):
     lexreply_draft = fields.Text(
         string="Draft answer",
         copy=False,
-        help="The answer LexReply proposes; a paralegal may edit it before approving.",
+        groups="base.group_user",
+        help="The answer LexReply proposes, exactly as the client would read it; a paralegal "
+        "may edit it before approving.",
+    )
+    lexreply_draft_original = fields.Text(
+        string="Draft as proposed",
+        copy=False,
+        readonly=True,
+        groups="base.group_user",
+    )
+    lexreply_draft_needs_edit = fields.Boolean(
+        string="Draft must be edited",
+        copy=False,
+        readonly=True,
+        help="The draft failed the fact check: Approve & send waits until someone edits it.",
+    )
+    lexreply_draft_case_ids = fields.Many2many(
+        "legal.case",
+        "lexreply_ticket_draft_case_rel",
+        "ticket_id",
+        "case_id",
+        string="Matters in the draft",
+        copy=False,
+        readonly=True,
+    )
+    lexreply_approved_by = fields.Many2one(
+        "res.users", string="Approved by", copy=False, readonly=True
+    )
+    lexreply_approved_at = fields.Datetime(string="Approved at", copy=False, readonly=True)
+    lexreply_stuck = fields.Boolean(
+        string="Waiting too long",
+        compute="_compute_lexreply_stuck",
+        help="Pending or answering for longer than the answer timeout of the LexReply settings.",
     )
     lexreply_last_message_id = fields.Many2one(
         "mail.message", string="Last client message", copy=False, readonly=True
@@ -86,7 +127,7 @@ class LexReplyTicketMixin(models.AbstractModel):
         string="Sender authentication",
         default="none",
         copy=False,
-        help="The receiving mail server's verdict (Authentication-Results) on the "
+        help="The firm's receiving mail server's verdict (Authentication-Results) on the "
         "latest email of the client.",
     )
     lexreply_taken_over = fields.Boolean(
@@ -95,7 +136,12 @@ class LexReplyTicketMixin(models.AbstractModel):
         tracking=True,
         help="LexReply no longer answers this ticket automatically.",
     )
-    lexreply_attempts = fields.Integer(string="LexReply attempts", copy=False, readonly=True)
+    lexreply_attempts = fields.Integer(
+        string="LexReply attempts",
+        copy=False,
+        readonly=True,
+        help="How many times the cron asked LexReply again (counted once the sidecar took the call).",
+    )
     lexreply_asked_at = fields.Datetime(string="Asked LexReply at", copy=False, readonly=True)
     lexreply_open = fields.Boolean(
         string="Open",
@@ -156,6 +202,22 @@ class LexReplyTicketMixin(models.AbstractModel):
             team = ticket._lexreply_team()
             ticket.lexreply_policy = (team and team.lexreply_policy) or default
 
+    @api.model
+    def _lexreply_answer_timeout(self):
+        raw = self.env["ir.config_parameter"].sudo().get_param("lexreply.answer_timeout_seconds")
+        try:
+            return timedelta(seconds=max(1, int(raw))) if raw else timedelta(seconds=DEFAULT_ANSWER_TIMEOUT)
+        except ValueError:
+            return timedelta(seconds=DEFAULT_ANSWER_TIMEOUT)
+
+    @api.depends("lexreply_state", "lexreply_asked_at")
+    def _compute_lexreply_stuck(self):
+        due = fields.Datetime.now() - self._lexreply_answer_timeout()
+        for ticket in self:
+            ticket.lexreply_stuck = ticket.lexreply_state in ("pending", "answering") and (
+                not ticket.lexreply_asked_at or ticket.lexreply_asked_at <= due
+            )
+
     def _compute_lexreply_open(self):
         # Each bridge overrides this (with its @api.depends): what "closed" means
         # depends on the flavour's stages.
@@ -188,6 +250,7 @@ class LexReplyTicketMixin(models.AbstractModel):
             INTEGRATION_GROUP
         )
         for vals in vals_list:
+            self._lexreply_check_line_fields(vals)
             if by_bot and not vals.get("user_id"):
                 vals["user_id"] = False
             if (
@@ -200,14 +263,25 @@ class LexReplyTicketMixin(models.AbstractModel):
                     vals["team_id"] = team.id
         return super().create(vals_list)
 
+    def _lexreply_check_line_fields(self, vals):
+        if self.env.su or not LINE_TICKET_FIELDS & set(vals):
+            return
+        user = self.env.user
+        if not (user.has_group("base.group_system") or user.has_group(INTEGRATION_GROUP)):
+            raise AccessError(
+                self.env._("Only LexReply may change the LINE account a ticket answers to.")
+            )
+
     def write(self, vals):
+        self._lexreply_check_line_fields(vals)
         check_integration_write(
             self.env,
             vals,
-            lambda name: name.startswith("lexreply_") or name in _BOT_WRITABLE_EXTRA,
+            lambda name: name in _BOT_WRITABLE
+            and (_BOT_WRITABLE[name] is None or vals[name] in _BOT_WRITABLE[name]),
             lambda names: self.env._(
-                "The LexReply integration user may only write LexReply fields "
-                "on tickets, not: %(fields)s",
+                "The LexReply integration user may only set the state 'answering' on tickets "
+                "(everything else goes through lexreply_apply), not: %(fields)s",
                 fields=names,
             ),
         )
@@ -229,60 +303,6 @@ class LexReplyTicketMixin(models.AbstractModel):
         if verdict:
             update_vals = dict(update_vals or {}, lexreply_sender_auth=verdict)
         return super().message_update(msg_dict, update_vals=update_vals)
-
-    # ------------------------------------------------------------------
-    # Comments on a ticket without partner reach its partner_email
-    # ------------------------------------------------------------------
-
-    def message_post(self, **kwargs):
-        message = super().message_post(**kwargs)
-        if len(self) == 1 and message:
-            self._lexreply_deliver_to_partner_email(message)
-        return message
-
-    def _lexreply_deliver_to_partner_email(self, message):
-        """A ticket from an unknown address has no partner, so a comment reaches
-        nobody. Mail the integration user's comments (and approved drafts) to
-        the ticket's ``partner_email`` ourselves: the integration user may not
-        send mail, so this runs as superuser."""
-        if "partner_id" not in self._fields or "partner_email" not in self._fields:
-            return
-        if self.partner_id or not self.partner_email:
-            return
-        message_sudo = message.sudo()
-        if message_sudo.message_type != "comment":
-            return
-        if message_sudo.subtype_id != self.env.ref("mail.mt_comment"):
-            return
-        user = self.env.user
-        if not (
-            self.env.context.get("lexreply_deliver_to_partner_email")
-            or user.has_group(INTEGRATION_GROUP)
-        ):
-            return
-        # Thread it like Odoo's own notifications: References = parent + this one.
-        parent = message_sudo.parent_id or self.env["mail.message"].sudo().search(
-            [("model", "=", self._name), ("res_id", "=", self.id), ("id", "!=", message_sudo.id)],
-            order="id asc",
-            limit=1,
-        )
-        references = " ".join(
-            ref for ref in (parent.message_id, message_sudo.message_id) if ref
-        )
-        subject = message_sudo.subject
-        if not subject and hasattr(self, "_message_compute_subject"):
-            subject = self._message_compute_subject()
-        subject = " ".join((subject or message_sudo.record_name or "").splitlines())
-        self.env["mail.mail"].sudo().create(
-            {
-                "mail_message_id": message_sudo.id,
-                "subject": subject,
-                "body_html": message_sudo.body,
-                "email_to": self.partner_email,
-                "references": references,
-                "auto_delete": True,
-            }
-        )
 
     # ------------------------------------------------------------------
     # Trigger: a client's message arrived (called by the automation rule)
@@ -334,7 +354,7 @@ class LexReplyTicketMixin(models.AbstractModel):
                 {
                     "lexreply_state": "pending",
                     "lexreply_last_message_id": message.id,
-                    "lexreply_attempts": 1,
+                    "lexreply_attempts": 0,
                     "lexreply_asked_at": fields.Datetime.now(),
                 }
             )
@@ -367,162 +387,4 @@ class LexReplyTicketMixin(models.AbstractModel):
         scheduled.add(key)
         payload = {"ticket_id": self.id, "message_id": message_id, "db": cr.dbname}
         cr.postcommit.add(sidecar.make_ask_callback(sidecar.join_url(url, "/ask"), secret, payload))
-        return True
-
-    # ------------------------------------------------------------------
-    # Cron: re-send what is still pending, escalate after the cap
-    # ------------------------------------------------------------------
-
-    @api.model
-    def _lexreply_cron_resend(self):
-        now = fields.Datetime.now()
-        tickets = self.sudo().search(
-            [
-                ("lexreply_state", "=", "pending"),
-                ("lexreply_taken_over", "=", False),
-                "|",
-                ("lexreply_asked_at", "=", False),
-                ("lexreply_asked_at", "<=", now - RESEND_AFTER),
-            ]
-        )
-        for ticket in tickets:
-            if not ticket._lexreply_enabled():
-                continue  # LexReply was switched off for the team meanwhile
-            if ticket.lexreply_attempts >= MAX_ATTEMPTS:
-                ticket._lexreply_escalate(
-                    self.env._(
-                        "LexReply did not answer after %(count)s attempts.",
-                        count=ticket.lexreply_attempts,
-                    )
-                )
-                continue
-            message = ticket.lexreply_last_message_id or ticket._lexreply_find_trigger_message()
-            if not message:
-                ticket._lexreply_escalate(self.env._("LexReply found no client message to answer."))
-                continue
-            ticket.write(
-                {
-                    "lexreply_attempts": ticket.lexreply_attempts + 1,
-                    "lexreply_asked_at": now,
-                    "lexreply_last_message_id": message.id,
-                }
-            )
-            ticket._lexreply_schedule_ask(message.id)
-        return True
-
-    def _lexreply_responsible_user(self):
-        """Who gets the activity: the matter's paralegal, else the team leader,
-        else the ticket's assignee, else the administrator; never the bot."""
-        self.ensure_one()
-        bot = self.env.ref("lexreply.user_lexreply_bot", raise_if_not_found=False)
-        candidates = [
-            self.lexreply_case_id.paralegal_id,
-            self._lexreply_team_leader(),
-            self["user_id"] if "user_id" in self._fields else self.env["res.users"],
-            self.env.ref("base.user_admin", raise_if_not_found=False),
-        ]
-        for user in candidates:
-            if user and user != bot and user.active:
-                return user
-        return self.env["res.users"]
-
-    def _lexreply_escalate(self, reason):
-        for ticket in self.sudo():
-            ticket.write({"lexreply_state": "escalated"})
-            user = ticket._lexreply_responsible_user()
-            ticket.activity_schedule(
-                "mail.mail_activity_data_todo",
-                summary=self.env._("Answer the client (LexReply escalated)"),
-                note=reason,
-                user_id=user.id or self.env.uid,
-            )
-
-    # ------------------------------------------------------------------
-    # Buttons
-    # ------------------------------------------------------------------
-
-    def action_lexreply_approve(self):
-        """Approve & send the draft to the client."""
-        self.ensure_one()
-        if not self.lexreply_draft:
-            raise UserError(self.env._("There is no draft answer to send."))
-        if self.lexreply_channel == "line":
-            return self._lexreply_deliver_on_line()
-        self.with_context(lexreply_deliver_to_partner_email=True).message_post(
-            body=plaintext2html(self.lexreply_draft),
-            message_type="comment",
-            subtype_xmlid="mail.mt_comment",
-            partner_ids=self.partner_id.ids if "partner_id" in self._fields else [],
-        )
-        self.sudo().write({"lexreply_state": "sent"})
-        return True
-
-    def _lexreply_deliver_on_line(self):
-        url, secret = self._lexreply_settings()
-        if not url or not secret:
-            raise UserError(
-                self.env._(
-                    "Set the LexReply sidecar URL and shared secret in Settings first."
-                )
-            )
-        target = sidecar.join_url(url, "/line/deliver")
-        payload = {"ticket_id": self.id, "db": self.env.cr.dbname}
-        try:
-            response = sidecar.post_signed(target, secret, payload, sidecar.DELIVER_TIMEOUT)
-        except Exception as exc:
-            raise UserError(
-                self.env._(
-                    "Could not reach the sidecar at %(url)s: %(reason)s",
-                    url=url,
-                    reason=sidecar.describe_error(exc),
-                )
-            ) from exc
-        if not 200 <= response.status_code < 300:
-            raise UserError(
-                self.env._(
-                    "The sidecar refused to deliver the answer on LINE (HTTP %(status)s): %(body)s",
-                    status=response.status_code,
-                    body=(response.text or "")[:300],
-                )
-            )
-        # The sidecar pushes the draft on LINE, posts the chatter note and sets
-        # the state itself (in its own transaction): do not write the ticket here.
-        return True
-
-    def action_lexreply_regenerate(self):
-        """Ask the sidecar again for the last client message."""
-        for ticket in self:
-            message = ticket.lexreply_last_message_id or ticket._lexreply_find_trigger_message()
-            if not message:
-                raise UserError(self.env._("There is no client message to answer yet."))
-            ticket.sudo().write(
-                {
-                    "lexreply_state": "pending",
-                    "lexreply_taken_over": False,
-                    "lexreply_attempts": 1,
-                    "lexreply_asked_at": fields.Datetime.now(),
-                    "lexreply_last_message_id": message.id,
-                }
-            )
-            if not ticket._lexreply_schedule_ask(message.id):
-                raise UserError(
-                    self.env._(
-                        "Set the LexReply sidecar URL and shared secret in Settings first."
-                    )
-                )
-        return True
-
-    def action_lexreply_take_over(self):
-        """A person answers this ticket; LexReply stops answering it."""
-        for ticket in self:
-            ticket.sudo().write({"lexreply_taken_over": True, "lexreply_state": "escalated"})
-            ticket.message_post(
-                body=Markup("<p>%s</p>")
-                % self.env._(
-                    "%(name)s took over: LexReply will not answer this ticket automatically.",
-                    name=self.env.user.name,
-                ),
-                message_type="comment",
-                subtype_xmlid="mail.mt_note",
-            )
         return True

@@ -32,6 +32,29 @@ class ResConfigSettings(models.TransientModel):
         help="Used for tickets whose team sets no policy, and for tickets without team.",
     )
 
+    lexreply_authserv_id = fields.Char(
+        string="Receiving server (authserv-id)",
+        config_parameter="lexreply.authserv_id",
+        help="The authserv-id your own receiving mail server writes in Authentication-Results "
+        "(e.g. mx.firm.example). Only that server's verdict counts; empty: every sender counts "
+        "as unverified.",
+    )
+    lexreply_answer_timeout_seconds = fields.Integer(
+        string="Answer timeout (seconds)",
+        config_parameter="lexreply.answer_timeout_seconds",
+        default=90,
+        help="A ticket pending or answering for longer is asked again (3 times, then a person "
+        "gets an activity). Keep it above the sidecar's LLM_TIMEOUT_MS (30 s by default) plus a "
+        "margin: 90 s matches the default.",
+    )
+    lexreply_autoreply_cap = fields.Integer(
+        string="Automatic replies per address and hour",
+        config_parameter="lexreply.autoreply_cap",
+        default=3,
+        help="Beyond this, LexReply mails nothing more to that address this hour and asks a "
+        "person once (mail loop guard).",
+    )
+
     def _lexreply_notify(self, title, message, kind):
         return {
             "type": "ir.actions.client",

@@ -86,9 +86,52 @@ class ResPartner(models.Model):
             ),
         )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        # Import goes through create (and write) too: a file cannot set a LINE identity either.
+        for vals in vals_list:
+            if not self.env.su and LINE_FIELDS & {k for k, v in vals.items() if v}:
+                if not self._lexreply_may_write_line_fields():
+                    raise AccessError(
+                        self.env._("Only LexReply may change the LINE identity of a contact.")
+                    )
+        return super().create(vals_list)
+
     def write(self, vals):
         self._lexreply_check_write(vals)
-        return super().write(vals)
+        relinked = self.browse()
+        if "lexreply_line_user_id" in vals:
+            relinked = self.filtered(
+                lambda p: p.lexreply_line_user_id
+                and p.lexreply_line_user_id != (vals["lexreply_line_user_id"] or False)
+            )
+            old_ids = {p.id: p.lexreply_line_user_id for p in relinked}
+        result = super().write(vals)
+        if relinked:
+            self._lexreply_detach_line_tickets(relinked, old_ids)
+        return result
+
+    def _lexreply_detach_line_tickets(self, partners, old_ids):
+        """A new LINE account never lands on the old account's open tickets, and an answer
+        never goes to an account the client has left."""
+        if "helpdesk.ticket" not in self.env:
+            return
+        Ticket = self.env["helpdesk.ticket"].sudo()
+        for partner in partners:
+            tickets = Ticket.search(
+                [
+                    ("lexreply_channel", "=", "line"),
+                    ("partner_id", "=", partner.id),
+                    ("lexreply_line_user_id", "=", old_ids[partner.id]),
+                    ("lexreply_open", "=", True),
+                ]
+            )
+            tickets._lexreply_detach_line(
+                self.env._(
+                    "The client's LINE account changed: this ticket no longer answers on LINE; "
+                    "new LINE messages open a new ticket."
+                )
+            )
 
     def action_lexreply_view_cases(self):
         self.ensure_one()

@@ -65,31 +65,48 @@ def post_signed(url, secret, payload, timeout):
     return requests.post(url, data=body, headers=headers, timeout=timeout)
 
 
+def send(url, secret, payload, timeout=ASK_TIMEOUT):
+    """POST once and classify the result: ``ok`` (2xx), ``refused`` (4xx: the sidecar took the
+    call and said no) or ``unreachable`` (transport error or 5xx: nobody took the call).
+    Never raises; logs what happened."""
+    what = url.rsplit("/", 1)[-1]
+    try:
+        response = post_signed(url, secret, payload, timeout)
+    except Exception as exc:  # never break the mail gateway, the RPC caller or the cron
+        _logger.warning(
+            "LexReply: could not send /%s for ticket %s to %s: %s; the cron will retry",
+            what,
+            payload.get("ticket_id"),
+            url,
+            describe_error(exc),
+        )
+        return "unreachable"
+    status = response.status_code
+    if 200 <= status < 300:
+        _logger.info("LexReply: /%s sent for ticket %s: HTTP %s", what, payload.get("ticket_id"), status)
+        return "ok"
+    _logger.warning(
+        "LexReply: /%s for ticket %s answered HTTP %s; the cron will retry",
+        what,
+        payload.get("ticket_id"),
+        status,
+    )
+    return "refused" if 400 <= status < 500 else "unreachable"
+
+
+def make_callback(url, secret, payload, name):
+    """A zero-argument callable for ``cr.postcommit.add`` that sends once and never raises."""
+
+    def callback():
+        send(url, secret, payload)
+
+    callback.__name__ = name
+    return callback
+
+
 def make_ask_callback(url, secret, payload):
-    """A zero-argument callable for ``cr.postcommit.add``: sends /ask, never raises."""
+    return make_callback(url, secret, payload, "_send_ask")
 
-    def _send_ask():
-        try:
-            response = post_signed(url, secret, payload, ASK_TIMEOUT)
-            if 200 <= response.status_code < 300:
-                _logger.info(
-                    "LexReply: /ask sent for ticket %s message %s: HTTP %s",
-                    payload.get("ticket_id"),
-                    payload.get("message_id"),
-                    response.status_code,
-                )
-            else:
-                _logger.warning(
-                    "LexReply: /ask for ticket %s answered HTTP %s; the cron will retry",
-                    payload.get("ticket_id"),
-                    response.status_code,
-                )
-        except Exception as exc:  # never break the mail gateway or the RPC caller
-            _logger.warning(
-                "LexReply: could not send /ask for ticket %s to %s: %s; the cron will retry",
-                payload.get("ticket_id"),
-                url,
-                describe_error(exc),
-            )
 
-    return _send_ask
+def make_deliver_callback(url, secret, payload):
+    return make_callback(url, secret, payload, "_send_deliver")

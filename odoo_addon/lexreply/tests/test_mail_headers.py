@@ -30,28 +30,33 @@ class TestMailHeaders(BaseCase):
         self.assertFalse(is_auto_reply(_msg(Subject="Out of office")))
 
     def test_sender_auth_verdict(self):
-        ar = "Authentication-Results"
-        self.assertEqual(sender_auth_verdict(_msg()), "none")
+        def verdict(value, authserv_id="mx.firm.test"):
+            return sender_auth_verdict(_msg(Authentication_Results=value), authserv_id)
+
+        self.assertEqual(sender_auth_verdict(_msg(), "mx.firm.test"), "none")
+        self.assertEqual(verdict("mx.firm.test; dmarc=fail (p=reject) header.from=example.com"), "fail")
+        self.assertEqual(verdict("mx.firm.test; dkim=fail; spf=fail smtp.mailfrom=example.com"), "fail")
+        self.assertEqual(verdict("mx.firm.test; dkim=fail; spf=pass"), "none")
+        self.assertEqual(verdict("mx.firm.test; spf=pass; dkim=pass; dmarc=pass"), "pass")
+        self.assertEqual(verdict("MX.Firm.Test 1; dmarc=pass"), "pass", "authserv-id case, version")
+        # without the setting, nothing counts
+        self.assertEqual(verdict("mx.firm.test; dmarc=pass", authserv_id=""), "none")
+
+    def test_forged_authentication_results_count_as_none(self):
+        # the sender wrote a passing header with another authserv-id: ignored
         self.assertEqual(
-            sender_auth_verdict(_msg(**{ar.replace("-", "_"): "mx.firm.test; dmarc=fail (p=reject) header.from=example.com"})),
-            "fail",
-        )
-        self.assertEqual(
-            sender_auth_verdict(_msg(**{ar.replace("-", "_"): "mx.firm.test; dkim=fail; spf=fail smtp.mailfrom=example.com"})),
-            "fail",
-        )
-        self.assertEqual(
-            sender_auth_verdict(_msg(**{ar.replace("-", "_"): "mx.firm.test; dkim=fail; spf=pass"})),
+            sender_auth_verdict(_msg(Authentication_Results="attacker.example; dmarc=pass"), "mx.firm.test"),
             "none",
         )
+        # a forged header on top does not hide our server's verdict below it
+        headers = ["forged.example; dmarc=pass", "mx.firm.test; dmarc=fail"]
         self.assertEqual(
-            sender_auth_verdict(_msg(**{ar.replace("-", "_"): "mx.firm.test; spf=pass; dkim=pass; dmarc=pass"})),
-            "pass",
+            sender_auth_verdict(_msg(Authentication_Results=headers), "mx.firm.test"), "fail"
         )
-        # only the topmost header (our own receiving server) counts
+        # a header whose id merely contains ours does not count
         self.assertEqual(
             sender_auth_verdict(
-                _msg(**{ar.replace("-", "_"): ["mx.firm.test; dmarc=fail", "forged.example; dmarc=pass"]})
+                _msg(Authentication_Results="mx.firm.test.attacker.example; dmarc=pass"), "mx.firm.test"
             ),
-            "fail",
+            "none",
         )

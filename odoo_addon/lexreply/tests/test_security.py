@@ -128,6 +128,74 @@ class TestLexReplySecurity(TransactionCase):
             self.other.lexreply_line_user_id = "Udup"
             self.env.flush_all()
 
+    def test_portal_colleague_matters_hidden_company_matters_shown(self):
+        """A company's portal user sees his own matters and the company's, not a colleague's own."""
+        company = self.env["res.partner"].create({"name": "ACME Ltd", "is_company": True})
+        alice = new_test_user(self.env, login="portal.alice", groups="base.group_portal", name="Alice")
+        bob = new_test_user(self.env, login="portal.bob", groups="base.group_portal", name="Bob")
+        (alice.partner_id | bob.partner_id).parent_id = company
+        Case = self.env["legal.case"]
+        alice_case = Case.create({"name": "Alice divorce", "partner_id": alice.partner_id.id})
+        bob_case = Case.create({"name": "Bob custody", "partner_id": bob.partner_id.id})
+        company_case = Case.create({"name": "ACME lease", "partner_id": company.id})
+        Update = self.env["legal.case.update"]
+        bob_update = Update.create({"case_id": bob_case.id, "summary": "Bob filed", "client_visible": True})
+        company_update = Update.create({"case_id": company_case.id, "summary": "Signed", "client_visible": True})
+        Update.create({"case_id": company_case.id, "summary": "Internal", "client_visible": False})
+        self.assertEqual(Case.with_user(alice).search([]), alice_case | company_case)
+        self.assertEqual(Case.with_user(bob).search([]), bob_case | company_case)
+        with self.assertRaises(AccessError):
+            bob_case.with_user(alice).read(["name"])
+        self.assertEqual(Update.with_user(alice).search([]), company_update)
+        with self.assertRaises(AccessError):
+            bob_update.with_user(alice).read(["summary"])
+
+    def test_non_paralegal_staff_see_client_visible_updates_only(self):
+        Update = self.env["legal.case.update"]
+        self.assertEqual(Update.with_user(self.staff).search([("case_id", "=", self.case.id)]), self.visible)
+        with self.assertRaises(AccessError):
+            self.hidden.with_user(self.staff).read(["summary"])
+        self.assertEqual(
+            Update.with_user(self.paralegal).search([("case_id", "=", self.case.id)]),
+            self.visible | self.hidden,
+        )
+        self.assertEqual(
+            Update.with_user(self.lawyer).search([("case_id", "=", self.case.id)]),
+            self.visible | self.hidden,
+        )
+
+    def test_bot_reads_no_matter_chatter_nor_attachments(self):
+        note = self.case.message_post(
+            body="Opposing counsel offered 2M", message_type="comment", subtype_xmlid="mail.mt_note"
+        )
+        attachment = self.env["ir.attachment"].create(
+            {"name": "strategy.txt", "raw": b"settle at 50%", "res_model": "legal.case", "res_id": self.case.id}
+        )
+        Message = self.env["mail.message"].with_user(self.bot)
+        self.assertFalse(Message.search([("model", "=", "legal.case")]))
+        with self.assertRaises(AccessError):
+            note.with_user(self.bot).read(["body"])
+        [values] = self.case.with_user(self.bot).read(["message_ids"])
+        self.assertFalse(values["message_ids"], "no matter chatter through the one2many either")
+        Attachment = self.env["ir.attachment"].with_user(self.bot)
+        self.assertFalse(Attachment.search([("res_model", "=", "legal.case")]))
+        with self.assertRaises(AccessError):
+            attachment.with_user(self.bot).read(["raw"])
+        # paralegals still read both
+        self.assertEqual(note.with_user(self.paralegal).body, note.body)
+        self.assertTrue(attachment.with_user(self.paralegal).raw)
+
+    def test_line_fields_guarded_on_create_and_import(self):
+        Partner = self.env["res.partner"].with_user(self.paralegal)
+        self.env.ref("base.group_partner_manager").users += self.paralegal
+        with self.assertRaises(AccessError):
+            Partner.create({"name": "Forged", "lexreply_line_user_id": "Uforged"})
+        result = Partner.load(["name", "lexreply_line_user_id"], [["Imported", "Uimported"]])
+        self.assertFalse(result["ids"], "the import is refused")
+        self.assertFalse(self.env["res.partner"].search([("lexreply_line_user_id", "=", "Uimported")]))
+        # without LINE fields, contacts are created as usual
+        self.assertTrue(Partner.create({"name": "Plain contact"}))
+
     def test_portal_sees_own_matters_only(self):
         portal = new_test_user(
             self.env,

@@ -2,3 +2,4 @@ from . import helpdesk_ticket
 from . import helpdesk_team
 from . import legal_case
 from . import res_config_settings
+from . import lexreply_execution

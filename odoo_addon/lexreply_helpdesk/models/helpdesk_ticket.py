@@ -11,6 +11,7 @@ class HelpdeskTicket(models.Model):
     _name = "helpdesk.ticket"
     _inherit = ["lexreply.ticket.mixin", "helpdesk.ticket"]
     _lexreply_team_model = "helpdesk.team"
+    _lexreply_staff_groups = ("helpdesk.group_helpdesk_user",)
 
     lexreply_open = fields.Boolean(help="The ticket is not in a folded (closing) stage.")
 

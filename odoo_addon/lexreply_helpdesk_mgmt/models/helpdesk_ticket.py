@@ -7,6 +7,7 @@ class HelpdeskTicket(models.Model):
     _name = "helpdesk.ticket"
     _inherit = ["lexreply.ticket.mixin", "helpdesk.ticket"]
     _lexreply_team_model = "helpdesk.ticket.team"
+    _lexreply_staff_groups = ("helpdesk_mgmt.group_helpdesk_user_own",)
 
     lexreply_open = fields.Boolean(help="The ticket is not in a closed stage.")
 

@@ -1,1 +1,4 @@
 from . import test_lexreply_ticket
+from . import test_lexreply_apply
+from . import test_lexreply_review
+from . import test_lexreply_line

@@ -70,6 +70,18 @@ CREATE TABLE IF NOT EXISTS sent_batches (
   sent_at INTEGER NOT NULL
 );
 
+-- What was sent on LINE for each client message, with the outcome to record in Odoo: a run that dies
+-- after the send and before Odoo recorded it is recognised when the question is asked again. Keyed by
+-- the Odoo database too, so a sidecar pointed at a restored or another database never mistakes its ids.
+CREATE TABLE IF NOT EXISTS sent_answers (
+  odoo_db TEXT NOT NULL,
+  ticket_id INTEGER NOT NULL,
+  message_id INTEGER NOT NULL,
+  outcome_json TEXT NOT NULL,
+  sent_at INTEGER NOT NULL,
+  PRIMARY KEY (odoo_db, ticket_id, message_id)
+);
+
 -- Approved drafts pushed through /line/deliver, so a repeated call delivers and records nothing twice.
 CREATE TABLE IF NOT EXISTS approved_deliveries (
   delivery_key TEXT PRIMARY KEY,

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { LineDelivery } from "../../pipeline/answer-ticket.js";
+import type { SentAnswers } from "./sent-answers.js";
 import type { LineApi } from "./line-api.js";
 import type { LineMetrics } from "./metrics.js";
 import type { ReplyTokens } from "./reply-tokens.js";
@@ -61,14 +62,22 @@ export class LineSender {
 
 /**
  * The pipeline's way to a LINE user: the reply token of the message being answered while it is younger
- * than `ttlMs` (LINE guarantees about a minute), otherwise a push.
+ * than `ttlMs` (LINE guarantees about a minute), otherwise a push. One client text per message: its
+ * retry key and its ledger entry name the Odoo database, the ticket and the message.
  */
-export function lineDelivery(sender: LineSender, tokens: ReplyTokens, ttlMs: number, now: () => number = Date.now): LineDelivery {
+export function lineDelivery(
+  opts: { sender: LineSender; tokens: ReplyTokens; answers: SentAnswers; db: string; ttlMs: number },
+  now: () => number = Date.now,
+): LineDelivery {
+  const { sender, tokens, answers, db, ttlMs } = opts;
   return {
-    async send({ ticketId, messageId, lineUserId }, text) {
+    alreadySent: ({ ticketId, messageId }) => answers.find({ db, ticketId, messageId }),
+    async send({ ticketId, messageId, lineUserId }, text, outcome) {
       const replyToken = tokens.claim(messageId, lineUserId, now() - ttlMs, now());
-      const method = await sender.send(lineUserId, text, { replyToken, seed: `ticket:${ticketId}:message:${messageId}:${digest(text)}` });
-      return { method };
+      const method = await sender.send(lineUserId, text, { replyToken, seed: `db:${db}:ticket:${ticketId}:message:${messageId}` });
+      const result = outcome(method);
+      answers.record({ db, ticketId, messageId }, result);
+      return result;
     },
   };
 }

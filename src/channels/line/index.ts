@@ -15,6 +15,7 @@ import { lineMetrics } from "./metrics.js";
 import { Outbox } from "./outbox.js";
 import { RateLimit } from "./rate-limit.js";
 import { ReplyTokens } from "./reply-tokens.js";
+import { SentAnswers } from "./sent-answers.js";
 import { SentBatches } from "./sent-batches.js";
 import { webhookRoutes } from "./webhook-route.js";
 import { OutboxWorker } from "./worker.js";
@@ -36,6 +37,7 @@ export function lineChannel(config: SidecarConfig, core: SidecarParts, log: Logg
   const sender = new LineSender(api, sent, metrics);
   const tokens = new ReplyTokens(db);
   const outbox = new Outbox(db, Date.now, config.LINE_OUTBOX_KEEP_DAYS);
+  const answers = new SentAnswers(db);
   const mailer = config.SMTP_URL
     ? smtpCodeMailer(parseSmtpUrl(config.SMTP_URL, config.MAIL_ALLOW_PLAINTEXT_LOCALHOST), config.SMTP_FROM ?? "LexReply <no-reply@localhost>", templates)
     : odooCodeMailer(odoo, templates);
@@ -70,12 +72,13 @@ export function lineChannel(config: SidecarConfig, core: SidecarParts, log: Logg
       if (pruned > 0) log.info({ events: pruned, keepDays: config.LINE_OUTBOX_KEEP_DAYS }, "LINE outbox: finished events pruned");
       tokens.prune();
       sent.prune();
+      answers.prune();
       linking.prune();
     },
   });
   log.info({ dataDir: config.DATA_DIR, linkCodesBy: config.SMTP_URL ? "smtp" : "odoo mail" }, "LINE channel on: POST /line/webhook, POST /line/deliver");
   return {
-    line: lineDelivery(sender, tokens, config.LINE_REPLY_TOKEN_TTL_MS),
+    line: lineDelivery({ sender, tokens, answers, db: config.ODOO_DB, ttlMs: config.LINE_REPLY_TOKEN_TTL_MS }),
     routes: [
       webhookRoutes({ channelSecret, outbox, metrics, accepted: () => worker.kick() }),
       deliverRoutes({ secret: config.ASK_SECRET, db: config.ODOO_DB, odoo, sender, approvals: new ApprovedDeliveries(db), log }),

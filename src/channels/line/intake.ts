@@ -6,16 +6,7 @@ import type { LineSender } from "./delivery.js";
 import type { LineEvent } from "./events.js";
 import type { LineApi } from "./line-api.js";
 import type { Linking, LinkNotice } from "./linking.js";
-import {
-  attachFile,
-  findClientText,
-  findLinkedPartner,
-  openTicketFor,
-  postClientText,
-  postTicketNote,
-  unlinkPartner,
-  type LinkedPartner,
-} from "./odoo-records.js";
+import { attachFile, findLinkedPartner, lineIntake, unlinkPartner, type IntakeEvent } from "./odoo-records.js";
 import type { OutboxEntry } from "./outbox.js";
 import type { RateLimit } from "./rate-limit.js";
 import type { ReplyTokens } from "./reply-tokens.js";
@@ -59,14 +50,14 @@ export class LineIntake {
     this.now = deps.now ?? Date.now;
   }
 
-  async handle({ event, attempts }: OutboxEntry): Promise<void> {
+  async handle({ event }: OutboxEntry): Promise<void> {
     const userId = event.source?.type === "user" ? event.source.userId : undefined;
     // Groups, rooms and events held for another channel (standby) are not a client's conversation.
     if (!userId || event.mode === "standby") return;
     const limit = this.deps.rateLimit.check(userId, event.webhookEventId);
     if (!limit.allowed) return this.overLimit(event, userId, limit.firstRefusal);
     if (event.type === "follow") return this.onFollow(event, userId);
-    if (event.type === "message") return this.onMessage(event, userId, attempts);
+    if (event.type === "message") return this.onMessage(event, userId);
   }
 
   private async onFollow(event: LineEvent, userId: string): Promise<void> {
@@ -75,24 +66,24 @@ export class LineIntake {
     await this.notify(event, userId, lang, notice);
   }
 
-  private async onMessage(event: LineEvent, userId: string, attempts: number): Promise<void> {
+  /**
+   * A message is one `lexreply_line_intake` call: the addon finds the linked partner and its open
+   * LINE ticket and posts the text as the client (which calls /ask), or says the user is not linked.
+   */
+  private async onMessage(event: LineEvent, userId: string): Promise<void> {
     const text = event.message?.type === "text" ? (event.message.text ?? "") : null;
     // The answer of an account asked to let its link move to another (linking.ts); checked locally first.
     const move = text === null ? null : await this.deps.linking.answerMove(userId, text);
     if (move) return this.notify(event, userId, move.lang, move.notice);
-    const partner = await findLinkedPartner(this.deps.odoo, userId);
-    if (!partner) {
-      const firstLang = () => this.profileLanguage(userId);
-      const { lang, notice } = text === null ? await this.deps.linking.welcome(userId, firstLang) : await this.deps.linking.handleText(userId, text, firstLang);
-      return this.notify(event, userId, lang, notice);
-    }
-    if (text === null) return this.nonText(event, userId, partner);
-    const lang = detectLanguage(text, partner.lang || undefined);
-    if (UNLINK.has(text.trim().toLowerCase())) {
-      await unlinkPartner(this.deps.odoo, partner.id);
-      return this.notify(event, userId, lang, { template: "unlinked", vars: {} });
-    }
-    await this.question(event, userId, partner, text, attempts);
+    const lang = detectLanguage(text ?? "");
+    if (text !== null && UNLINK.has(text.trim().toLowerCase())) return this.unlink(event, userId, lang);
+    const base = { webhook_event_id: event.webhookEventId, line_user_id: userId };
+    if (text === null) return this.nonText(event, userId, base);
+    await this.beforeQuestion(event, userId);
+    const posted = await lineIntake(this.deps.odoo, { ...base, text, as_note: false, note: false });
+    if (!posted.partner_id) return this.linkingText(event, userId, text);
+    if (posted.message_id) this.deps.tokens.bind(event.webhookEventId, posted.message_id);
+    this.deps.log.info({ ticketId: posted.ticket_id, messageId: posted.message_id, webhookEventId: event.webhookEventId, duplicate: posted.duplicate }, "LINE message posted to its ticket");
   }
 
   /**
@@ -101,49 +92,56 @@ export class LineIntake {
    * is noted on the ticket so nothing they said is lost, and the user is told once per hour.
    */
   private async overLimit(event: LineEvent, userId: string, firstRefusal: boolean): Promise<void> {
-    const { odoo, rateLimit } = this.deps;
+    const { rateLimit } = this.deps;
     const message = event.type === "message" ? event.message : undefined;
-    const partner = message && message.type !== "sticker" ? await findLinkedPartner(odoo, userId) : null;
     const text = message?.type === "text" ? (message.text ?? "") : "";
-    if (partner && message) {
+    let partner: { lang: string | false } | null = null;
+    if (message && message.type !== "sticker") {
       const what = message.type === "text" ? `Their message:\n\n${text}` : `They sent ${KIND_NAMES[message.type] ?? `a ${message.type} message`}; it was not downloaded: ask the client for it if needed.`;
-      const ticketId = await openTicketFor(odoo, partner, userId, text || "(LINE)");
-      await postTicketNote(odoo, ticketId, `Not answered automatically: the client sent over ${rateLimit.perHour} LINE messages this hour. ${what}`);
-    } else {
-      this.deps.log.info({ lineUserId: userId, type: event.type, webhookEventId: event.webhookEventId }, "LINE event over the hourly limit: dropped");
+      const note = `Not answered automatically: the client sent over ${rateLimit.perHour} LINE messages this hour. ${what}`;
+      const posted = await lineIntake(this.deps.odoo, { webhook_event_id: event.webhookEventId, line_user_id: userId, text: text || "(LINE)", as_note: true, note });
+      if (posted.partner_id) partner = { lang: posted.partner_lang ?? false };
     }
+    if (!partner) this.deps.log.info({ lineUserId: userId, type: event.type, webhookEventId: event.webhookEventId }, "LINE event over the hourly limit: dropped");
     if (firstRefusal) await this.notify(event, userId, detectLanguage(text, partner?.lang || undefined), { template: "rate_limited", vars: { limit: rateLimit.perHour, linked: partner !== null } });
   }
 
-  /** Posted as the client's own message: the addon's automation then calls /ask, and the answer comes back through LineDelivery. */
-  private async question(event: LineEvent, userId: string, partner: LinkedPartner, text: string, attempts: number): Promise<void> {
+  /** The loading indicator, and the reply token kept for the answer: both before the intake, which calls /ask. */
+  private async beforeQuestion(event: LineEvent, userId: string): Promise<void> {
     await this.quietly("loading indicator", () => this.deps.api.showLoading(userId, LOADING_SECONDS));
     // A redelivered event's reply token is not to be relied on: its answer is pushed.
     if (event.replyToken && !event.deliveryContext?.isRedelivery) this.deps.tokens.remember(event.webhookEventId, userId, event.replyToken, event.timestamp);
-    const { odoo } = this.deps;
-    const ticketId = await openTicketFor(odoo, partner, userId, text);
-    const already = attempts > 0 ? await findClientText(odoo, ticketId, partner.id, text) : null;
-    const messageId = already ?? (await postClientText(odoo, ticketId, partner.id, text));
-    this.deps.tokens.bind(event.webhookEventId, messageId);
-    this.deps.log.info({ ticketId, messageId, webhookEventId: event.webhookEventId }, "LINE message posted to its ticket");
   }
 
-  /** Stickers, images, files, locations: noted on the ticket (files attached) and a short polite text. */
-  private async nonText(event: LineEvent, userId: string, partner: LinkedPartner): Promise<void> {
+  private async linkingText(event: LineEvent, userId: string, text: string): Promise<void> {
+    const { lang, notice } = await this.deps.linking.handleText(userId, text, () => this.profileLanguage(userId));
+    return this.notify(event, userId, lang, notice);
+  }
+
+  private async unlink(event: LineEvent, userId: string, lang: Language): Promise<void> {
+    const partner = await findLinkedPartner(this.deps.odoo, userId);
+    if (!partner) return this.linkingText(event, userId, event.message?.text ?? "");
+    await unlinkPartner(this.deps.odoo, partner.id);
+    return this.notify(event, userId, detectLanguage("", partner.lang || lang), { template: "unlinked", vars: {} });
+  }
+
+  /** Stickers, images, files, locations: a note on the ticket (files attached after it) and a short polite text. */
+  private async nonText(event: LineEvent, userId: string, base: Pick<IntakeEvent, "webhook_event_id" | "line_user_id">): Promise<void> {
     const message = event.message!;
     const kind = KIND_NAMES[message.type] ?? `a ${message.type} message`;
-    const ticketId = await openTicketFor(this.deps.odoo, partner, userId, `(${kind})`);
-    const attachmentIds: number[] = [];
-    let note = `The client sent ${kind} on LINE; only text is answered automatically.`;
     const fileName = FILE_NAMES[message.type];
-    if (fileName && message.contentProvider?.type !== "external") {
-      const bytes = await this.deps.api.content(message.id, MAX_ATTACHMENT_BYTES);
-      if (bytes) attachmentIds.push(await attachFile(this.deps.odoo, ticketId, { name: message.fileName ?? fileName(message.id), bytes }));
-      else note += ` It is larger than ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB and was not attached; ask the client for it another way.`;
-    }
+    const file = fileName && message.contentProvider?.type !== "external" ? await this.deps.api.content(message.id, MAX_ATTACHMENT_BYTES) : undefined;
+    let note = `The client sent ${kind} on LINE; only text is answered automatically.`;
+    if (file === null) note += ` It is larger than ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB and was not attached; ask the client for it another way.`;
     if (message.type === "location") note += `\n${[message.title, message.address, `${message.latitude}, ${message.longitude}`].filter(Boolean).join("\n")}`;
-    await postTicketNote(this.deps.odoo, ticketId, note, attachmentIds);
-    await this.notify(event, userId, detectLanguage("", partner.lang || undefined), { template: "non_text", vars: {} });
+    const posted = await lineIntake(this.deps.odoo, { ...base, text: `(${kind})`, as_note: true, note });
+    if (!posted.partner_id || !posted.ticket_id) {
+      const { lang, notice } = await this.deps.linking.welcome(userId, () => this.profileLanguage(userId));
+      return this.notify(event, userId, lang, notice);
+    }
+    if (file && fileName && !posted.duplicate) await attachFile(this.deps.odoo, posted.ticket_id, { name: message.fileName ?? fileName(message.id), bytes: file });
+    const lang = posted.partner_lang ? detectLanguage("", posted.partner_lang) : await this.profileLanguage(userId);
+    await this.notify(event, userId, lang, { template: "non_text", vars: {} });
   }
 
   /** Replies with the event's token while it is fresh, else pushes; a failure is logged, never retried. */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { idFromRecordsetText, type OdooClient } from "../../odoo/client.js";
+import type { OdooClient } from "../../odoo/client.js";
 import { textToHtml } from "../../pipeline/text.js";
 
 /** The Odoo side of the LINE channel: plain ORM calls on the addon's fields, every read naming its fields. */
@@ -10,15 +10,6 @@ const PARTNER = "res.partner";
 const linkedPartnerSchema = z.object({ id: z.number(), name: z.string().or(z.literal(false)), lang: z.string().or(z.literal(false)) });
 export type LinkedPartner = z.output<typeof linkedPartnerSchema>;
 
-const idRows = z.array(z.object({ id: z.number() }));
-
-const deliverableSchema = z.object({
-  id: z.number(),
-  lexreply_channel: z.string().or(z.literal(false)),
-  lexreply_line_user_id: z.string().or(z.literal(false)),
-  lexreply_draft: z.string().or(z.literal(false)),
-});
-export type DeliverableTicket = z.output<typeof deliverableSchema>;
 
 const odooDatetime = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace("T", " ");
 
@@ -27,61 +18,32 @@ export async function findLinkedPartner(odoo: OdooClient, lineUserId: string): P
   return z.array(linkedPartnerSchema).parse(rows)[0] ?? null;
 }
 
-export async function findOpenTicket(odoo: OdooClient, lineUserId: string): Promise<number | null> {
-  const domain = [
-    ["lexreply_channel", "=", "line"],
-    ["lexreply_line_user_id", "=", lineUserId],
-    ["lexreply_open", "=", true],
-  ];
-  const rows = await odoo.executeKw(TICKET, "search_read", [domain], { fields: ["id"], order: "id desc", limit: 1 });
-  return idRows.parse(rows)[0]?.id ?? null;
-}
+const intakeResultSchema = z.object({
+  ticket_id: z.number().or(z.literal(false)),
+  message_id: z.number().or(z.literal(false)),
+  partner_id: z.number().or(z.literal(false)),
+  duplicate: z.boolean(),
+  /** The partner's language (proposed in contract-trust.md "Changes"; absent from an addon without it). */
+  partner_lang: z.string().or(z.literal(false)).optional(),
+});
+export type IntakeResult = z.output<typeof intakeResultSchema>;
 
-/** The addon puts a new LINE ticket in the team its settings name; OCA requires the description. */
-export async function createTicket(odoo: OdooClient, partner: LinkedPartner, lineUserId: string, firstText: string): Promise<number> {
-  const id = await odoo.executeKw(TICKET, "create", [
-    {
-      name: `LINE: ${partner.name || lineUserId}`,
-      description: textToHtml(firstText),
-      partner_id: partner.id,
-      lexreply_channel: "line",
-      lexreply_line_user_id: lineUserId,
-    },
-  ]);
-  return z.number().parse(Array.isArray(id) ? id[0] : id);
-}
-
-export async function openTicketFor(odoo: OdooClient, partner: LinkedPartner, lineUserId: string, firstText: string): Promise<number> {
-  return (await findOpenTicket(odoo, lineUserId)) ?? createTicket(odoo, partner, lineUserId, firstText);
-}
-
-/** Authored by the client as a comment: this is what fires the addon's automation and so `/ask`. */
-export async function postClientText(odoo: OdooClient, ticketId: number, partnerId: number, text: string): Promise<number> {
-  const result = await odoo.executeKw(TICKET, "message_post", [[ticketId]], {
-    body: textToHtml(text),
-    body_is_html: true,
-    author_id: partnerId,
-    message_type: "comment",
-    subtype_xmlid: "mail.mt_comment",
-  });
-  const id = idFromRecordsetText(result);
-  if (id === undefined) throw new Error(`message_post answered ${JSON.stringify(result)}, not a message`);
-  return id;
+export interface IntakeEvent {
+  webhook_event_id: string;
+  line_user_id: string;
+  text: string;
+  /** Post `note` as an internal note (rate-limited text, stickers, files): fires no automation. */
+  as_note: boolean;
+  note: string | false;
 }
 
 /**
- * The client's text already on the ticket: after a post whose answer was lost (a timeout), retrying
- * the event must not post it twice.
+ * One round trip: the addon finds the linked partner, its open LINE ticket (or creates one, under a
+ * row lock) and posts the message as the client — or answers `partner_id: false` and writes nothing.
+ * Idempotent by `webhook_event_id`, so an outbox retry never posts twice.
  */
-export async function findClientText(odoo: OdooClient, ticketId: number, partnerId: number, text: string): Promise<number | null> {
-  const domain = [
-    ["model", "=", TICKET],
-    ["res_id", "=", ticketId],
-    ["author_id", "=", partnerId],
-    ["body", "=", textToHtml(text)],
-  ];
-  const rows = await odoo.executeKw("mail.message", "search_read", [domain], { fields: ["id"], order: "id desc", limit: 1 });
-  return idRows.parse(rows)[0]?.id ?? null;
+export async function lineIntake(odoo: OdooClient, event: IntakeEvent): Promise<IntakeResult> {
+  return intakeResultSchema.parse(await odoo.executeKw(TICKET, "lexreply_line_intake", [event]));
 }
 
 /** A note (never mailed, fires no automation), with any files the client sent attached. */
@@ -94,9 +56,6 @@ async function postNoteOn(odoo: OdooClient, model: string, id: number, text: str
     ...(attachmentIds.length > 0 ? { attachment_ids: attachmentIds } : {}),
   });
 }
-
-export const postTicketNote = (odoo: OdooClient, ticketId: number, text: string, attachmentIds: number[] = []) =>
-  postNoteOn(odoo, TICKET, ticketId, text, attachmentIds);
 
 export async function attachFile(odoo: OdooClient, ticketId: number, file: { name: string; mimetype?: string; bytes: Buffer }): Promise<number> {
   const id = await odoo.executeKw(
@@ -130,8 +89,36 @@ export async function unlinkPartner(odoo: OdooClient, partnerId: number): Promis
   await postNoteOn(odoo, PARTNER, partnerId, "LINE account unlinked at the client's request (sent 解除綁定 / unlink in LINE).");
 }
 
+const deliverableSchema = z.object({
+  id: z.number(),
+  lexreply_channel: z.string().or(z.literal(false)),
+  lexreply_state: z.string().or(z.literal(false)),
+  lexreply_taken_over: z.boolean(),
+  lexreply_line_user_id: z.string().or(z.literal(false)),
+  lexreply_draft: z.string().or(z.literal(false)),
+  lexreply_approved_at: z.string().or(z.literal(false)),
+  lexreply_approved_by: z.number().or(z.literal(false)),
+  partner_id: z.object({ id: z.number(), lexreply_line_user_id: z.string().or(z.literal(false)) }).or(z.literal(false)),
+});
+export type DeliverableTicket = z.output<typeof deliverableSchema>;
+
 export async function readDeliverable(odoo: OdooClient, ticketId: number): Promise<DeliverableTicket | null> {
-  // search_read, not read: a ticket that is gone (or hidden) is an empty answer, not a MissingError.
-  const rows = await odoo.executeKw(TICKET, "search_read", [[["id", "=", ticketId]]], { fields: ["lexreply_channel", "lexreply_line_user_id", "lexreply_draft"] });
-  return z.array(deliverableSchema).parse(rows)[0] ?? null;
+  // web_search_read, not web_read: a ticket that is gone (or hidden) is an empty answer, not a MissingError.
+  const specification = {
+    lexreply_channel: {},
+    lexreply_state: {},
+    lexreply_taken_over: {},
+    lexreply_line_user_id: {},
+    lexreply_draft: {},
+    lexreply_approved_at: {},
+    lexreply_approved_by: {},
+    partner_id: { fields: { lexreply_line_user_id: {} } },
+  };
+  const found = await odoo.executeKw<{ records: unknown[] }>(TICKET, "web_search_read", [[["id", "=", ticketId]]], { specification });
+  return z.array(deliverableSchema).parse(found.records)[0] ?? null;
+}
+
+/** Marks the approved draft sent; `false` when the ticket is no longer that approved draft (nothing changed). */
+export async function recordDelivery(odoo: OdooClient, ticketId: number, vals: { approved_at: string; delivered: "push"; text: string }): Promise<boolean> {
+  return z.boolean().parse(await odoo.executeKw(TICKET, "lexreply_record_delivery", [[ticketId], vals]));
 }

@@ -3,7 +3,7 @@ import { OdooError } from "../../odoo/errors.js";
 import { errorText, fail, ok, skip, type Check } from "./check.js";
 
 /** The fields the sidecar reads or writes on tickets: their presence proves the addon and a bridge are installed. */
-const TICKET_FIELDS = ["lexreply_channel", "lexreply_state", "lexreply_policy", "lexreply_open", "lexreply_last_message_id", "lexreply_line_user_id", "lexreply_sender_auth", "lexreply_draft", "lexreply_case_id"];
+const TICKET_FIELDS = ["lexreply_channel", "lexreply_state", "lexreply_policy", "lexreply_open", "lexreply_last_message_id", "lexreply_line_user_id", "lexreply_taken_over", "lexreply_approved_at", "lexreply_draft", "lexreply_case_id"];
 const MODULES = ["lexreply", "lexreply_helpdesk_mgmt", "lexreply_helpdesk"];
 
 const LOGIN = "Odoo login";

@@ -12,7 +12,7 @@ const ASK_TIMEOUT_MS = 2000;
  * payload. Errors are swallowed like the addon does (its cron re-sends what stays pending).
  */
 export function signedAskCaller(sidecarUrl: string, secret: string): (e: ClientMessageEvent) => Promise<void> {
-  return async ({ ticketId, messageId, db, store }) => {
+  return async ({ ticketId, messageId, db, store, attempt }) => {
     const ticket = store.row(TICKET_MODEL, ticketId);
     if (!ticket || ticket.lexreply_taken_over) return;
     const team = ticket.team_id ? store.row("helpdesk.ticket.team", ticket.team_id as number) : undefined;
@@ -20,7 +20,7 @@ export function signedAskCaller(sidecarUrl: string, secret: string): (e: ClientM
     store.write(TICKET_MODEL, [ticketId], {
       lexreply_state: "pending",
       lexreply_last_message_id: messageId,
-      lexreply_attempts: 1,
+      lexreply_attempts: attempt ?? 0,
       lexreply_asked_at: odooNow(),
     });
     const body = JSON.stringify({ ticket_id: ticketId, message_id: messageId, db });

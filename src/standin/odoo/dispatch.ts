@@ -1,7 +1,9 @@
 import { Env, type OdooContext } from "./env.js";
 import { accessDenied, accessError, OdooError, recordsetText, valueError } from "./errors.js";
 import { messageProcess, parseMail, type GatewayFilter } from "./gateway.js";
+import { lexreplyApply, lexreplyLineIntake, lexreplyRecordDelivery } from "./lexreply-addon.js";
 import { activitySchedule, messagePost, type PostCommit } from "./mail.js";
+import { TICKET_MODEL } from "./models.js";
 import { allFieldNames, fieldOf, MAGIC_FIELDS } from "./schema.js";
 import type { OdooStore, Vals } from "./store.js";
 import { webRead, webSearchRead, type Specification } from "./web-read.js";
@@ -80,6 +82,13 @@ function fieldsGet(env: Env, model: string, attributes: string[] | undefined): R
     out[name] = attributes?.length ? Object.fromEntries(Object.entries(info).filter(([k]) => attributes.includes(k))) : info;
   }
   return out;
+}
+
+/** The addon's methods exist on tickets only, and need the rights the integration user has there. */
+function ticketEnv(env: Env, model: string): Env {
+  if (model !== TICKET_MODEL) throw new OdooError("builtins.AttributeError", `The method does not exist on the model '${model}'`);
+  env.checkModel(TICKET_MODEL, "write");
+  return env;
 }
 
 const METHODS: Record<string, Method> = {
@@ -166,6 +175,24 @@ const METHODS: Record<string, Method> = {
     writes: true,
     run: (env, model, a, ids, rest) =>
       recordsetText("mail.activity", activitySchedule(env, model, ids, [a.act_type_xmlid, a.date_deadline, a.summary, a.note], rest)),
+  },
+  // The addon's methods on helpdesk.ticket (contract-trust.md).
+  lexreply_apply: {
+    params: ["outcome"],
+    onRecords: true,
+    writes: true,
+    run: (env, model, a, ids, _rest, effects) => lexreplyApply(ticketEnv(env, model), ids, a.outcome, effects),
+  },
+  lexreply_line_intake: {
+    params: ["event"],
+    writes: true,
+    run: (env, model, a, _ids, _rest, effects) => lexreplyLineIntake(ticketEnv(env, model), a.event, effects),
+  },
+  lexreply_record_delivery: {
+    params: ["vals"],
+    onRecords: true,
+    writes: true,
+    run: (env, model, a, ids, _rest, effects) => lexreplyRecordDelivery(ticketEnv(env, model), ids, a.vals, effects),
   },
 };
 

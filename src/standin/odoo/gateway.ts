@@ -55,6 +55,16 @@ function partnersWithEmail(store: OdooStore, address: string): number[] {
   return store.search("res.partner", [["email", "=ilike", address.trim()]], { order: "id" });
 }
 
+/** The helpdesk makes every known To/Cc address a follower (so Odoo mails it the ticket's comments). */
+function followKnownAddresses(store: OdooStore, ticketId: number, mail: Email, uid: number): void {
+  const addresses = [...(mail.to ?? []), ...(mail.cc ?? [])].flatMap((a) => ("address" in a && a.address ? [a.address] : (a.group ?? []).map((g) => g.address)));
+  const known = addresses.flatMap((a) => {
+    const ids = partnersWithEmail(store, a);
+    return ids.length === 1 ? ids : [];
+  });
+  if (known.length) store.write(TICKET_MODEL, [ticketId], { message_partner_ids: known.map((id) => [4, id]) }, uid);
+}
+
 /** Parsing is the only asynchronous step, so it runs before the transaction. */
 export function parseMail(raw: unknown): Promise<Email> {
   if (typeof raw !== "string") throw new TypeError("message_process() needs the raw message as a string");
@@ -126,6 +136,7 @@ export function messageProcess(
     subtype = XMLID.ticketCreated;
   }
 
+  if (target === TICKET_MODEL) followKnownAddresses(store, resId, mail, env.uid);
   createMessage(
     store,
     {
@@ -146,6 +157,7 @@ export function messageProcess(
         mimetype: a.mimeType,
       })),
       autoSubmitted: isAutoSubmitted(mail),
+      senderAuth: auth,
     },
     after,
     env.uid,

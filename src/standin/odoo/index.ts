@@ -7,6 +7,7 @@ import type { GatewayFilter } from "./gateway.js";
 import type { ClientMessage } from "./mail.js";
 import { RpcServer, type OdooCall } from "./rpc-server.js";
 import { seedSampleFirm } from "./sample-firm.js";
+import { escalateUnanswered, resendDue } from "./resend-cron.js";
 import { OdooStore } from "./store.js";
 
 export { signedAskCaller } from "./ask-caller.js";
@@ -14,13 +15,15 @@ export { ADMIN_PASSWORD, ADMIN_UID, BOT_LOGIN, DEFAULT_BOT_PASSWORD, XMLID } fro
 export type { Domain } from "./domain.js";
 export type { GatewayFilter, GatewayVerdict, IncomingMail } from "./gateway.js";
 export { seedSampleFirm, type SampleCase, type SampleClient, type SampleFirm } from "./sample-firm.js";
-export { OdooStore, type Row, type Vals } from "./store.js";
+export { odooNow, OdooStore, type Row, type Vals } from "./store.js";
 export type { OdooCall };
 
 /** What the addon's automation hands the post-commit hook. */
 export interface ClientMessageEvent extends ClientMessage {
   db: string;
   store: OdooStore;
+  /** The re-send cron's re-ask number (the automation's first ask is 0). */
+  attempt?: number;
 }
 
 export interface OdooStandin {
@@ -43,6 +46,13 @@ export interface OdooStandin {
   onClientMessage(cb: ((e: ClientMessageEvent) => void | Promise<void>) | null): void;
   /** Makes message_process refuse a message (`{refuse}` → ValueError) or drop it as a loop (`"loop"` → null). */
   setGatewayFilter(filter: GatewayFilter | null): void;
+  /** Sees every call before it runs; returning true drops it unanswered and undone (a fault at that step). */
+  beforeCall(hook: ((call: OdooCall) => boolean | void) | null): void;
+  /**
+   * The addon's re-send cron: a ticket `pending`/`answering` for longer than `staleMs` is asked again
+   * (through the same hook as the automation), and after `maxAttempts` escalated with an activity.
+   */
+  runResendCron(opts?: { staleMs?: number; maxAttempts?: number }): Promise<{ asked: number[]; escalated: number[] }>;
   close(): Promise<void>;
 }
 
@@ -90,6 +100,23 @@ export async function startOdooStandin(opts: StandinOptions = {}): Promise<OdooS
     setDown: (down) => rpc.setDown(down),
     onClientMessage: (cb) => void (listener = cb),
     setGatewayFilter: (filter) => void (server.gatewayFilter = filter),
+    beforeCall: (hook) => void (rpc.beforeCall = hook),
+    runResendCron: async (cron = {}) => {
+      const due = resendDue(store, cron.staleMs ?? 60_000);
+      const asked: number[] = [];
+      const escalated: number[] = [];
+      for (const t of due) {
+        const attempts = Number(t.lexreply_attempts || 0);
+        if (attempts >= (cron.maxAttempts ?? 3)) {
+          escalateUnanswered(store, t.id, attempts);
+          escalated.push(t.id);
+          continue;
+        }
+        asked.push(t.id);
+        await listener?.({ ticketId: t.id, messageId: t.lexreply_last_message_id as number, db, store, attempt: attempts + 1 });
+      }
+      return { asked, escalated };
+    },
     close: () => rpc.close(),
   };
 }

@@ -1,6 +1,6 @@
 import { XMLID } from "./base-data.js";
 import type { Env } from "./env.js";
-import { valueError } from "./errors.js";
+import { accessError, valueError } from "./errors.js";
 import { escapedParagraph } from "./html.js";
 import { TICKET_MODEL } from "./models.js";
 import { queueOutgoingMail } from "./outgoing-mail.js";
@@ -34,6 +34,11 @@ export interface NewMessage {
   attachments?: { name: string; datas: string; mimetype?: string }[];
   attachmentIds?: number[];
   date?: string;
+  /** The receiving server's verdict on this message (the addon's `mail.message.lexreply_sender_auth`). */
+  senderAuth?: "pass" | "fail" | "none";
+  lineEventId?: string;
+  /** The addon's relay of a holding reply to a partner-less ticket's `partner_email`. */
+  relayTo?: string;
   /** Auto-Submitted / X-Autoreply mail: filed like Odoo does, but the addon's automation skips it. */
   autoSubmitted?: boolean;
 }
@@ -71,10 +76,12 @@ export function createMessage(store: OdooStore, m: NewMessage, after: PostCommit
       partner_ids: m.partnerIds ?? [],
       attachment_ids: attachmentIds,
       date: m.date ?? odooNow(),
+      lexreply_sender_auth: m.senderAuth ?? "none",
+      lexreply_line_event_id: m.lineEventId ?? false,
     },
     uid,
   );
-  queueOutgoingMail(store, store.row("mail.message", id)!);
+  queueOutgoingMail(store, store.row("mail.message", id)!, m.relayTo);
   if (firesOnMessageReceived(store, m)) after.clientMessages.push({ ticketId: m.resId, messageId: id });
   return id;
 }
@@ -114,6 +121,9 @@ export function messagePost(env: Env, model: string, ids: number[], kwargs: Vals
     throw valueError(`Posting a message with type ${messageType} is not supported`);
   const subtypeXmlid = (kwargs.subtype_xmlid as string | undefined) ?? (kwargs.subtype_id ? undefined : XMLID.note);
   const subtypeId = subtypeXmlid ? env.store.ref(subtypeXmlid, "mail.message.subtype") : (kwargs.subtype_id as number);
+  // The addon: what the integration user says to a client goes through lexreply_apply, never a bare comment.
+  if (model === TICKET_MODEL && !env.isAdmin && !env.store.row("mail.message.subtype", subtypeId)?.internal && env.uid === env.store.ref(XMLID.bot))
+    throw accessError("LexReply: the integration user may not post a comment on a ticket itself; use lexreply_apply");
   const authorId = (kwargs.author_id as number | undefined) ?? env.partnerId;
   const author = env.store.row("res.partner", authorId);
   const body = String(kwargs.body ?? "");

@@ -101,6 +101,12 @@ function lineTicketTeam(store: OdooStore, vals: Record<string, unknown>): Record
   return team ? { ...vals, team_id: team } : vals;
 }
 
+/** Odoo subscribes a new ticket's contact (mail.thread's auto-subscription of `partner_id`). */
+function followTicketPartner(vals: Record<string, unknown>): Record<string, unknown> {
+  if (!vals.partner_id || vals.message_partner_ids) return vals;
+  return { ...vals, message_partner_ids: [[4, vals.partner_id]] };
+}
+
 function userPartnerField(field: string) {
   return (store: OdooStore, row: Row) => store.row("res.partner", row.partner_id as number)?.[field] ?? false;
 }
@@ -208,9 +214,9 @@ const models: ModelDef[] = [
     order: "number desc, id desc",
     displayName: (_s, row) => `${row.number} - ${row.name}`,
     userAccess: ["read", "write", "create"],
-    // The addon lets the integration user write only LexReply's own fields on a ticket.
-    userWritable: (field) => field.startsWith("lexreply_") || field === "message_main_attachment_id",
-    prepareCreate: lineTicketTeam,
+    // The addon lets the integration user write only `lexreply_state` itself; the rest goes through lexreply_apply.
+    userWritable: (field) => field === "lexreply_state" || field === "message_main_attachment_id",
+    prepareCreate: (store, vals) => followTicketPartner(lineTicketTeam(store, vals)),
     mailThread: true,
     fields: {
       number: char("Ticket number", { default: nextTicketNumber }),
@@ -233,6 +239,10 @@ const models: ModelDef[] = [
       lexreply_sender_auth: selection("Sender authentication", ["pass", "fail", "none"], "none"),
       lexreply_taken_over: bool("Taken over by staff", false),
       lexreply_attempts: integer("LexReply attempts"),
+      lexreply_approved_by: m2o("res.users", "Approved by"),
+      lexreply_approved_at: datetime("Approved at"),
+      // Odoo's followers of the ticket (mail.followers), as the computed many2many mail.thread offers.
+      message_partner_ids: m2m("res.partner", "Followers (Partners)"),
       lexreply_asked_at: datetime("Asked LexReply at"),
       message_ids: o2m("mail.message", "res_id", "Messages", "model"),
       activity_ids: o2m("mail.activity", "res_id", "Activities", "res_model"),
@@ -267,6 +277,35 @@ const models: ModelDef[] = [
       date: datetime("Date"),
       message_id: char("Message-Id"),
       attachment_ids: m2m("ir.attachment", "Attachments"),
+      // The addon's per-message verdict of the firm's receiving server, and the LINE event a message came from.
+      lexreply_sender_auth: selection("Sender authentication", ["pass", "fail", "none"], "none"),
+      lexreply_line_event_id: char("LINE webhook event"),
+    },
+  },
+  {
+    // The addon's log of every question handled, written only by lexreply_apply.
+    name: "lexreply.execution",
+    description: "LexReply Execution",
+    order: "id desc",
+    displayName: (_s, row) => `${row.kind} ${row.outcome}`,
+    userAccess: ["read"],
+    fields: {
+      ticket_id: m2o("helpdesk.ticket", "Ticket"),
+      message_id: m2o("mail.message", "Message"),
+      kind: selection("Kind", ["answer", "notice", "reminder"], "answer"),
+      channel: selection("Channel", ["email", "line"]),
+      partner_id: m2o("res.partner", "Client"),
+      case_id: m2o("legal.case", "Matter"),
+      outcome: selection("Outcome", ["sent", "draft", "escalated", "failed"]),
+      why: text("Why"),
+      model: char("Model"),
+      model_latency_ms: integer("Model latency (ms)"),
+      reply_latency_ms: integer("Reply latency (ms)"),
+      tokens_in: integer("Tokens in"),
+      tokens_cached: integer("Tokens cached"),
+      tokens_out: integer("Tokens out"),
+      check_verdict: selection("Check", ["passed", "failed", "not_checked"]),
+      check_failures: text("Check failures"),
     },
   },
   {
@@ -283,6 +322,7 @@ const models: ModelDef[] = [
       email_to: char("To"),
       recipient_ids: m2m("res.partner", "To (Partners)"),
       references: text("References"),
+      auto_submitted: char("Auto-Submitted header"),
       state: selection("Status", ["outgoing", "sent", "exception", "cancel"], "outgoing"),
     },
   },

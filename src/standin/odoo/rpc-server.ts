@@ -68,6 +68,8 @@ async function readBody(req: IncomingMessage): Promise<string> {
 export class RpcServer {
   readonly calls: OdooCall[] = [];
   latencyMs: number;
+  /** Returning true drops the call unanswered and undone. */
+  beforeCall: ((call: OdooCall) => boolean | void) | null = null;
   private down = false;
   private port = 0;
   private readonly sockets = new Set<Socket>();
@@ -135,6 +137,8 @@ export class RpcServer {
     const { service = "", method = "", args = [] } = body?.params ?? {};
     const callArgs = Array.isArray(args) ? args : [];
     const call = this.logCall(String(service), String(method), callArgs);
+    // A test's fault: the caller dies (or Odoo does) before this call is carried out.
+    if (this.beforeCall?.(call)) return void req.socket.destroy();
     const effects: CallEffects = { requested: new Set(), clientMessages: [] };
     try {
       const result = await dispatch(this.server, String(service), String(method), callArgs, effects);
