@@ -162,7 +162,8 @@ describe("lexreply CLI", function () {
       assert.match(r.stdout, /held for review\s+6\n/);
       assert.match(r.stdout, /correct facts\s+23\/23/);
       assert.match(r.stdout, /invented facts\s+0\n/);
-      assert.match(r.stdout, /estimated cost\s+\$0\.00000/);
+      assert.match(r.stdout, /without a person 81\.8% \(27\/33\)\n/);
+      assert.match(r.stdout, /estimated cost\s+\$0\.00000 · \$0\.00000 per answer/);
       assert.match(r.stderr, /eval \[33\/33\] en-16/, "progress, one line per question when stderr is not a terminal");
     });
 
@@ -183,6 +184,29 @@ describe("lexreply CLI", function () {
         assert.equal(r.code, 1);
         assert.match(r.stdout, /x: states date "2031-01-05" does not appear in the matter's facts/);
         assert.match(r.stdout, /escalated \(review\)/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it("prints the share answered without a person and the cost at gpt-5's list prices, in total and per answer", async () => {
+      const dir = mkdtempSync(join(tmpdir(), "lexreply-golden-"));
+      try {
+        const file = join(dir, "two.yaml");
+        const item = (id: string) => `  - id: ${id}\n    client: emily.carter@example.com\n    question: How is my contract review going?\n`;
+        writeFileSync(file, `policy: auto_if_grounded\nitems:\n${item("sent")}${item("held")}`);
+        model.enqueue(
+          { kind: "answer", answer: "Your matter 2026-CON-0003 is being reviewed.", case_numbers: ["2026-CON-0003"] },
+          { kind: "answer", answer: "A person will look at this.", needs_human: true },
+        );
+        const r = await lexreply(["eval", file], env);
+        assert.equal(r.code, 0, r.stdout);
+        assert.match(r.stdout, /without a person 50\.0% \(1\/2\)\n/);
+        const [, input, cached, output] = /tokens\s+in (\d+) \(cached (\d+)\) · out (\d+)/.exec(r.stdout)!.map(Number);
+        assert.ok(input! > 0 && output! > 0);
+        // US$ per million tokens: 1.25 fresh input, 0.125 cached input, 10 output (the addon's defaults too)
+        const cost = ((input! - cached!) * 1.25 + cached! * 0.125 + output! * 10) / 1e6;
+        assert.match(r.stdout, new RegExp(`estimated cost\\s+\\$${cost.toFixed(5)} · \\$${(cost / 2).toFixed(5)} per answer`));
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

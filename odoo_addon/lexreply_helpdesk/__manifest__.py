@@ -18,6 +18,7 @@
         "views/helpdesk_team_views.xml",
         "views/legal_case_views.xml",
         "views/res_config_settings_views.xml",
+        "views/lexreply_execution_views.xml",
     ],
     "auto_install": True,
     "installable": True,

@@ -16,6 +16,10 @@ export interface Totals {
   outputTokens: number;
   /** null when some model's price is unknown. */
   estimatedCostUsd: number | null;
+  /** Sent without a person ÷ all questions, 0–1 (the addon's dashboard: sent ÷ all). */
+  withoutPersonShare: number | null;
+  /** Estimated cost ÷ all questions, held ones too (the addon's "cost per answer"). */
+  costPerAnswerUsd: number | null;
 }
 
 /** Nearest-rank percentile. */
@@ -28,10 +32,13 @@ export function percentile(values: number[], p: number): number | null {
 export function totals(results: ItemResult[]): Totals {
   const sum = (f: (r: ItemResult) => number) => results.reduce((s, r) => s + f(r), 0);
   const latencies = results.flatMap((r) => (r.latencyMs === null ? [] : [r.latencyMs]));
+  const answered = results.filter((r) => r.answered).length;
+  const cost = results.some((r) => r.cost === null) ? null : sum((r) => r.cost ?? 0);
+  const perQuestion = (v: number | null) => (v === null || results.length === 0 ? null : v / results.length);
   return {
     items: results.length,
     passed: results.filter((r) => r.passed).length,
-    answered: results.filter((r) => r.answered).length,
+    answered,
     heldForReview: results.filter((r) => !r.answered).length,
     correctFacts: sum((r) => r.stated.length),
     requiredFacts: sum((r) => r.stated.length + r.missing.length),
@@ -41,7 +48,9 @@ export function totals(results: ItemResult[]): Totals {
     inputTokens: sum((r) => r.usage.inputTokens),
     cachedTokens: sum((r) => r.usage.cachedTokens),
     outputTokens: sum((r) => r.usage.outputTokens),
-    estimatedCostUsd: results.some((r) => r.cost === null) ? null : sum((r) => r.cost ?? 0),
+    estimatedCostUsd: cost,
+    withoutPersonShare: perQuestion(answered),
+    costPerAnswerUsd: perQuestion(cost),
   };
 }
 
@@ -99,6 +108,7 @@ export function totalsText(t: Totals): string {
     `invented facts   ${t.inventedFacts}`,
     `latency          p50 ${ms(t.latencyP50Ms)} · p95 ${ms(t.latencyP95Ms)}`,
     `tokens           in ${t.inputTokens} (cached ${t.cachedTokens}) · out ${t.outputTokens}`,
-    `estimated cost   ${formatCost(t.estimatedCostUsd)}`,
+    `without a person ${t.withoutPersonShare === null ? "-" : `${(t.withoutPersonShare * 100).toFixed(1)}% (${t.answered}/${t.items})`}`,
+    `estimated cost   ${formatCost(t.estimatedCostUsd)} · ${formatCost(t.costPerAnswerUsd)} per answer`,
   ].join("\n");
 }

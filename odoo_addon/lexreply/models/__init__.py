@@ -5,6 +5,8 @@ from . import res_partner
 from . import mail_message
 from . import mail_thread
 from . import lexreply_execution
+from . import lexreply_execution_retention
+from . import lexreply_execution_report
 from . import lexreply_autoreply
 from . import lexreply_ticket_mixin
 from . import ticket_apply
