@@ -6,3 +6,4 @@ from . import mail_thread
 from . import lexreply_ticket_mixin
 from . import res_config_settings
 from . import lexreply_bridge_mixins
+from . import legal_case_notice

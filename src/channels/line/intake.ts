@@ -1,5 +1,7 @@
 import type { Logger } from "../../logger.js";
 import type { OdooClient } from "../../odoo/client.js";
+import { setClientNotify } from "../../notices/odoo-notices.js";
+import { noticeChoice } from "../../notices/opt-words.js";
 import { detectLanguage } from "../../pipeline/language.js";
 import type { Language, Templates } from "../../templates/renderer.js";
 import type { LineSender } from "./delivery.js";
@@ -33,7 +35,7 @@ export interface IntakeDeps {
   now?: () => number;
 }
 
-type Notice = LinkNotice | { template: "unlinked" | "non_text"; vars: Record<string, never> } | { template: "rate_limited"; vars: { limit: number } };
+type Notice = LinkNotice | { template: "unlinked" | "non_text" | "notices_off" | "notices_on"; vars: Record<string, never> } | { template: "rate_limited"; vars: { limit: number } };
 
 const UNLINK = new Set(["解除綁定", "取消綁定", "unlink"]);
 /** The indicator disappears as soon as the answer arrives; LINE allows 5–60 s. */
@@ -86,6 +88,11 @@ export class LineIntake {
     if (UNLINK.has(text.trim().toLowerCase())) {
       await unlinkPartner(this.deps.odoo, partner.id);
       return this.notify(event, userId, lang, { template: "unlinked", vars: {} });
+    }
+    const notices = noticeChoice(this.deps.templates, text);
+    if (notices !== null) {
+      await setClientNotify(this.deps.odoo, partner.id, notices);
+      return this.notify(event, userId, lang, { template: notices ? "notices_on" : "notices_off", vars: {} });
     }
     if (!this.deps.rateLimit.allow(userId)) {
       const ticketId = await openTicketFor(this.deps.odoo, partner, userId, text);
