@@ -13,17 +13,8 @@ import { buildSidecar, type SidecarConfig } from "../src/sidecar.js";
 import { seedSampleFirm, startOdooStandin, type OdooStandin, type SampleFirm } from "../src/standin/odoo/index.js";
 import { FakeLinePlatform, WebhookEvents } from "./fakes/line-platform.js";
 import { FakeOpenAI } from "./fakes/openai-server.js";
+import { eventually } from "./helpers/dovecot.js";
 import { ASK_SECRET, standinEnv } from "./helpers/harness.js";
-
-async function until<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 8000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe("notices: POST /notify (sidecar + Odoo stand-in + LINE stand-in)", function () {
   this.timeout(20_000);
@@ -254,11 +245,11 @@ describe("notices: POST /notify (sidecar + Odoo stand-in + LINE stand-in)", func
       const tickets = odoo.store.rows("helpdesk.ticket").length;
       const before = line.textsFor(uid).length;
       await send(" 停止通知 ");
-      await until("the acknowledgement", () => line.textsFor(uid).length > before);
+      await eventually(() => assert.ok(line.textsFor(uid).length > before, "the acknowledgement"));
       assert.match(line.textsFor(uid).at(-1)!, /不會再主動傳送案件進度通知/);
       assert.equal(odoo.store.row("res.partner", partnerId)!.lexreply_notify, false);
       await send("Start Notices");
-      await until("the second acknowledgement", () => line.textsFor(uid).length > before + 1);
+      await eventually(() => assert.ok(line.textsFor(uid).length > before + 1, "the second acknowledgement"));
       assert.match(line.textsFor(uid).at(-1)!, /we will tell you when there is news/);
       assert.equal(odoo.store.row("res.partner", partnerId)!.lexreply_notify, true);
       assert.equal(odoo.store.rows("helpdesk.ticket").length, tickets, "no question, no ticket");
