@@ -116,7 +116,7 @@ describe("notices → a real Odoo 18 (opt-in: REAL_ODOO_URL, REAL_ODOO_DB)", fun
     const partner = await create("res.partner", { name: `Reminder Client ${run}`, email: `reminder.${run}@example.com`, lang: "en_US" });
     const inDays = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
     const caseId = await create("legal.case", { name: `Hearing ${run}`, partner_id: partner, state: "hearing_scheduled", next_event_date: inDays(3), next_event: "2:30 pm hearing" });
-    const [cron] = await admin.executeKw<{ res_id: number }[]>("ir.model.data", "search_read", [[["module", "=", "lexreply"], ["name", "=", "ir_cron_lexreply_notices"]]], {
+    const [cron] = await admin.executeKw<{ res_id: number }[]>("ir.model.data", "search_read", [[["module", "=", "lexreply"], ["name", "=", "ir_cron_lexreply_reminders"]]], {
       fields: ["res_id"],
     });
     const comments = () =>

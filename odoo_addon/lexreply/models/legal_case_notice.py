@@ -39,6 +39,8 @@ ENDED_STATES = ("settled", "closed")
 REMINDER_BATCH = 200
 # A client-visible update whose /notify was lost (sidecar down) is asked again this long.
 UPDATE_RETRY_WINDOW = timedelta(days=2)
+# Asked again only after this: the first call may still be under way.
+RETRY_GRACE = timedelta(minutes=5)
 # An approved LINE notice still unsent after this is asked again.
 APPROVED_RETRY_AFTER = timedelta(minutes=10)
 KEY_RE = re.compile(r"^(update:\d+|reminder:\d+:\d{4}-\d{2}-\d{2}:\d+)$")
@@ -307,11 +309,14 @@ class LegalCaseNotice(models.Model):
     # ------------------------------------------------------------------ daily cron
 
     @api.model
-    def _lexreply_cron_notices(self, limit=REMINDER_BATCH):
-        """Reminders due today, then what a lost /notify left behind. Returns the calls made."""
-        calls = self._lexreply_due_reminders(limit)
-        calls += self._lexreply_retry_lost(limit - calls)
-        return calls
+    def _lexreply_cron_reminders(self, limit=REMINDER_BATCH):
+        """Daily: the reminders due today. Returns the calls made."""
+        return self._lexreply_due_reminders(limit)
+
+    @api.model
+    def _lexreply_cron_lost_notices(self, limit=REMINDER_BATCH):
+        """Every few minutes: what a lost /notify left behind (the sidecar was down)."""
+        return self._lexreply_retry_lost(limit)
 
     @api.model
     def _lexreply_due_reminders(self, limit):
@@ -353,7 +358,12 @@ class LegalCaseNotice(models.Model):
             return 0
         now = fields.Datetime.now()
         updates = self.env["legal.case.update"].sudo().search(
-            [("client_visible", "=", True), ("write_date", ">=", now - UPDATE_RETRY_WINDOW)], order="id asc"
+            [
+                ("client_visible", "=", True),
+                ("write_date", ">=", now - UPDATE_RETRY_WINDOW),
+                ("write_date", "<=", now - RETRY_GRACE),
+            ],
+            order="id asc",
         )
         told = set(self.env["lexreply.notice"].sudo().search([("update_id", "in", updates.ids)]).mapped("update_id").ids)
         payloads = [{"kind": "update", "update_id": u.id} for u in updates if u.id not in told]

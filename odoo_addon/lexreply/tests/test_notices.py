@@ -198,7 +198,7 @@ class TestLexReplyNotices(TransactionCase):
     # ------------------------------------------------------------------ reminders
 
     def _reminder_calls(self):
-        self.env["legal.case"]._lexreply_cron_notices()
+        self.env["legal.case"]._lexreply_cron_reminders()
         return [p for p in self._run_postcommit() if p["kind"] == "reminder"]
 
     def _record(self, payload):
@@ -240,7 +240,7 @@ class TestLexReplyNotices(TransactionCase):
         cases = self.env["legal.case"].create(
             [{"name": f"M{i}", "partner_id": self.client.id, "next_event_date": self.today + timedelta(days=1)} for i in range(3)]
         )
-        self.env["legal.case"]._lexreply_cron_notices(limit=2)
+        self.env["legal.case"]._lexreply_cron_reminders(limit=2)
         calls = [p for p in self._run_postcommit() if p["kind"] == "reminder" and p["case_id"] in cases.ids]
         self.assertEqual(len(calls), 2, "capped per run")
         self.assertEqual({p["days"] for p in calls}, {1})
@@ -252,8 +252,14 @@ class TestLexReplyNotices(TransactionCase):
     def test_lost_update_notice_asked_again_by_the_cron(self):
         update = self._update(True)
         self._run_postcommit()  # the sidecar was down: nothing recorded
-        self.env["legal.case"]._lexreply_cron_notices()
+        self.env["legal.case"]._lexreply_cron_lost_notices()
+        self.assertEqual(self._run_postcommit(), [], "not while the first call may be under way")
+        self.env.cr.execute(
+            "UPDATE legal_case_update SET write_date = write_date - interval '10 minutes' WHERE id = %s", [update.id]
+        )
+        update.invalidate_recordset(["write_date"])
+        self.env["legal.case"]._lexreply_cron_lost_notices()
         self.assertIn({"kind": "update", "update_id": update.id, "db": self.env.cr.dbname}, self._run_postcommit())
         self._apply({"update_id": update.id, "state": "draft", "key": f"update:{update.id}"})
-        self.env["legal.case"]._lexreply_cron_notices()
+        self.env["legal.case"]._lexreply_cron_lost_notices()
         self.assertNotIn({"kind": "update", "update_id": update.id, "db": self.env.cr.dbname}, self._run_postcommit())
