@@ -112,6 +112,25 @@ describe("notices → a real Odoo 18 (opt-in: REAL_ODOO_URL, REAL_ODOO_DB)", fun
     }, 15_000);
   });
 
+  it("under review a notice waits for a person; approved, it is pushed on LINE and recorded sent", async () => {
+    await setParam("lexreply.notice_policy", "review");
+    const uid = `U${run.padEnd(31, "0")}r`;
+    const partner = await create("res.partner", { name: `審核測試 ${run}`, email: `review.${run}@example.tw`, lang: "zh_TW", lexreply_line_user_id: uid });
+    const caseId = await create("legal.case", { name: `給付工程款 ${run}`, partner_id: partner, case_type: "civil" });
+    await create("legal.case.update", { case_id: caseId, summary: `對造已提出答辯狀 ${run}`, client_visible: true });
+    const notices = () =>
+      admin.executeKw<{ state: string; delivered: string | false; client_text: string }[]>("lexreply.notice", "search_read", [[["case_id", "=", caseId]]], {
+        fields: ["state", "delivered", "client_text"],
+      });
+    await eventually(async () => assert.equal((await notices())[0]?.state, "draft"), 15_000);
+    assert.equal(line.deliveries(uid).length, 0, "nothing before the approval");
+    await admin.executeKw("legal.case", "action_lexreply_approve_notices", [[caseId]]);
+    await eventually(async () => assert.deepEqual((await notices()).map((n) => [n.state, n.delivered]), [["sent", "push"]]), 15_000);
+    assert.equal(line.deliveries(uid).length, 1);
+    assert.equal(line.deliveries(uid)[0]!.texts.join(""), (await notices())[0]!.client_text);
+    await setParam("lexreply.notice_policy", "auto");
+  });
+
   it("a reminder e-mail 3 days before, once; a moved date is a new one", async () => {
     const partner = await create("res.partner", { name: `Reminder Client ${run}`, email: `reminder.${run}@example.com`, lang: "en_US" });
     const inDays = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
