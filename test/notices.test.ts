@@ -4,6 +4,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import request from "supertest";
 import { lineChannel } from "../src/channels/line/index.js";
 import { loadConfig } from "../src/config.js";
 import { signBody, SIGNATURE_HEADER } from "../src/http/signature.js";
@@ -156,6 +157,32 @@ describe("notices: POST /notify (sidecar + Odoo stand-in + LINE stand-in)", func
       assert.equal(line.deliveries(uid).length, before + 1, "told once");
       const metrics = await registry.getSingleMetricAsString("lexreply_notices_total");
       assert.match(metrics, /lexreply_notices_total\{kind="update",delivery="push"\} 1/);
+    });
+
+    it("auto, LINE unreachable: 502 and nothing recorded; the addon's next call delivers it once", async () => {
+      odoo.store.setParam("lexreply.notice_policy", "auto");
+      const uid = firm.clients.meiling.lineUserId;
+      const downDir = mkdtempSync(join(tmpdir(), "lexreply-notices-down-"));
+      const config = loadConfig({
+        ...standinEnv(odoo, model, downDir),
+        LINE_CHANNEL_SECRET: line.channelSecret,
+        LINE_CHANNEL_ACCESS_TOKEN: line.accessToken,
+        LINE_API_BASE_URL: "http://127.0.0.1:9",
+      }) as SidecarConfig;
+      const log = createLogger("fatal");
+      const down = buildSidecar(config, log, (c) => lineChannel(config, c, log));
+      const updateId = addUpdate(firm.cases.family.id, "法院通知補正資料。");
+      const raw = JSON.stringify({ db: db(), kind: "update", update_id: updateId });
+      const res = await request(down.app).post("/notify").set(SIGNATURE_HEADER, signBody(ASK_SECRET, raw)).type("json").send(raw);
+      await down.plugins.stop?.();
+      rmSync(downDir, { recursive: true, force: true });
+      assert.equal(res.status, 502);
+      assert.match(res.body.error, /LINE did not take the push of update:\d+/);
+      assert.equal(noticeOf(`update:${updateId}`), undefined, "nothing recorded, so the addon asks again");
+      const before = line.deliveries(uid).length;
+      const again = await notify({ db: db(), kind: "update", update_id: updateId });
+      assert.equal((again.json.notices as { delivered: string }[])[0]!.delivered, "push");
+      assert.equal(line.deliveries(uid).length, before + 1);
     });
 
     it("auto, e-mail client: a comment to the client marked Auto-Submitted, in zh-TW", async () => {

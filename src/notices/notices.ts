@@ -96,7 +96,14 @@ export class Notices {
   /** Pushes first (retry key from db + notice key), then records; an e-mail the addon refuses becomes a draft with the reason. */
   private async tell(matter: Matter, record: NoticeRecord): Promise<NoticeOutcome> {
     const { odoo, log } = this.deps;
-    if (record.delivered === "push") await this.deps.push!(matter.partner_id.lexreply_line_user_id as string, record.client_text, `notice:${this.deps.db}:${record.key}`);
+    if (record.delivered === "push") {
+      try {
+        await this.deps.push!(matter.partner_id.lexreply_line_user_id as string, record.client_text, `notice:${this.deps.db}:${record.key}`);
+      } catch (err) {
+        // Nothing is recorded, so the addon's cron asks again; the retry key keeps LINE from delivering twice.
+        throw new HttpError(502, `LINE did not take the push of ${record.key}: ${(err as Error).message}`);
+      }
+    }
     let result: ApplyResult;
     try {
       result = await applyNotice(odoo, matter.id, record);
