@@ -139,15 +139,17 @@ class LexReplyNotice(models.Model):
             case = notice.case_id
             partner = case.partner_id
             approval = {"approved_uid": self.env.uid, "approved_at": now}
-            if not partner.lexreply_notify:
-                notice.write(dict(approval, state="skipped", note=self.env._("The client turned notices off.")))
-                continue
-            if partner.lexreply_line_user_id:
+            if partner.lexreply_notify and partner.lexreply_line_user_id:
+                # Logged when the sidecar records the push.
                 notice.write(dict(approval, state="approved"))
                 schedule_notify(self.env, {"kind": "approved", "case_id": case.id})
                 continue
-            case._lexreply_notice_email(notice.client_text, author=self.env.user.partner_id)
-            notice.write(dict(approval, state="sent", delivered="email"))
+            if partner.lexreply_notify:
+                case._lexreply_notice_email(notice.client_text, author=self.env.user.partner_id)
+                notice.write(dict(approval, state="sent", delivered="email"))
+            else:
+                notice.write(dict(approval, state="skipped", note=self.env._("The client turned notices off.")))
+            case._lexreply_notice_log(notice)
 
 
 def _check_staff(env):
@@ -290,6 +292,7 @@ class LegalCaseNotice(models.Model):
         )
 
     def _lexreply_notice_log(self, notice):
+        """The matter's chatter records every notice's outcome (the one place each outcome passes)."""
         how = dict(DELIVERIES).get(notice.delivered) or dict(NOTICE_STATES)[notice.state]
         kind = dict(NOTICE_KINDS)[notice.kind]
         note = Markup("<p><b>%s</b> (%s)</p>") % (kind, how)

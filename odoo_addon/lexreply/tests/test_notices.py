@@ -181,7 +181,10 @@ class TestLexReplyNotices(TransactionCase):
         notice.with_user(self.paralegal).write({"client_text": "Edited by the paralegal."})
         self.case.with_user(self.paralegal).action_lexreply_approve_notices()
         self.assertEqual((notice.state, notice.delivered, notice.approved_uid), ("sent", "email", self.paralegal))
-        self.assertIn("Edited by the paralegal.", self.case.message_ids[0].body)
+        comment = self.case.message_ids.filtered(lambda m: m.subtype_id == self.env.ref("mail.mt_comment"))
+        self.assertEqual(len(comment), 1)
+        self.assertIn("Edited by the paralegal.", comment.body)
+        self.assertEqual(comment.author_id, self.paralegal.partner_id)
         self.assertEqual(self._run_postcommit(), [])
         with self.assertRaises(UserError):
             notice.with_user(self.paralegal).write({"client_text": "Too late"})
