@@ -12,6 +12,8 @@ import { AskJobs } from "./jobs/ask-jobs.js";
 import { answerTicket, type EscalationListener, type LineDelivery, type PipelineDeps } from "./pipeline/answer-ticket.js";
 import { askRoutes } from "./routes/ask.js";
 import { healthRoutes } from "./routes/health.js";
+import { notifyRoutes } from "./routes/notify.js";
+import { Notices, type NoticePush } from "./notices/notices.js";
 import { counter, metricsRoutes } from "./metrics.js";
 import { ModelStatus, openAIModelFetcher } from "./llm/model-status.js";
 
@@ -31,6 +33,8 @@ export interface SidecarParts {
 /** Channels that plug into the core: they may deliver on LINE, hear of escalations, add routes, and run in the background. */
 export interface ChannelPlugins {
   line?: LineDelivery;
+  /** Pushes a notice to a LINE user (the LINE channel); without it, notices go by e-mail. */
+  push?: NoticePush;
   escalations?: EscalationListener;
   routes?: Router[];
   start?: () => void | Promise<void>;
@@ -42,6 +46,7 @@ export function combineChannels(list: ChannelPlugins[]): ChannelPlugins {
   const listeners = list.flatMap((p) => (p.escalations ? [p.escalations] : []));
   return {
     line: list.find((p) => p.line)?.line,
+    push: list.find((p) => p.push)?.push,
     escalations: { escalated: (e) => listeners.forEach((l) => l.escalated(e)) },
     routes: list.flatMap((p) => p.routes ?? []),
     start: async () => {
@@ -108,6 +113,7 @@ export function buildSidecar(config: SidecarConfig, log: Logger, channels: (core
     healthRoutes({ odoo: core.odoo, model: core.modelStatus, verbose: config.LOG_LEVEL === "debug" || config.LOG_LEVEL === "trace" }),
     metricsRoutes(),
     askRoutes({ secret: config.ASK_SECRET, db: config.ODOO_DB, jobs: core.jobs }),
+    notifyRoutes({ secret: config.ASK_SECRET, db: config.ODOO_DB, notices: new Notices({ odoo: core.odoo, templates: core.templates, db: config.ODOO_DB, push: plugins.push, log }) }),
     ...(plugins.routes ?? []),
   ]);
   return { app, core, plugins };

@@ -13,6 +13,8 @@ const labelsSchema = z.object({
   states: z.record(z.string(), z.string()),
   case_types: z.record(z.string(), z.string()),
   keywords: z.record(z.string(), z.array(z.string())),
+  /** What a client writes on LINE to turn notices and reminders off or on again. */
+  notice_words: z.object({ stop: z.array(z.string()), start: z.array(z.string()) }).optional(),
 });
 export type Labels = z.output<typeof labelsSchema>;
 

@@ -15,3 +15,4 @@ from . import ticket_review
 from . import ticket_cron
 from . import res_config_settings
 from . import lexreply_bridge_mixins
+from . import legal_case_notice

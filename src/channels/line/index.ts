@@ -79,6 +79,7 @@ export function lineChannel(config: SidecarConfig, core: SidecarParts, log: Logg
   log.info({ dataDir: config.DATA_DIR, linkCodesBy: config.SMTP_URL ? "smtp" : "odoo mail" }, "LINE channel on: POST /line/webhook, POST /line/deliver");
   return {
     line: lineDelivery({ sender, tokens, answers, db: config.ODOO_DB, ttlMs: config.LINE_REPLY_TOKEN_TTL_MS }),
+    push: (to, text, seed) => sender.send(to, text, { seed }),
     routes: [
       webhookRoutes({ channelSecret, outbox, metrics, accepted: () => worker.kick() }),
       deliverRoutes({ secret: config.ASK_SECRET, db: config.ODOO_DB, odoo, sender, approvals: new ApprovedDeliveries(db), log }),

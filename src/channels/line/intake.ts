@@ -1,5 +1,7 @@
 import type { Logger } from "../../logger.js";
 import type { OdooClient } from "../../odoo/client.js";
+import { setClientNotify } from "../../notices/odoo-notices.js";
+import { noticeChoice } from "../../notices/opt-words.js";
 import { detectLanguage } from "../../pipeline/language.js";
 import type { Language, Templates } from "../../templates/renderer.js";
 import type { LineSender } from "./delivery.js";
@@ -24,7 +26,7 @@ export interface IntakeDeps {
   now?: () => number;
 }
 
-type Notice = LinkNotice | { template: "unlinked" | "non_text"; vars: Record<string, never> } | { template: "rate_limited"; vars: { limit: number; linked: boolean } };
+type Notice = LinkNotice | { template: "unlinked" | "non_text" | "notices_off" | "notices_on"; vars: Record<string, never> } | { template: "rate_limited"; vars: { limit: number; linked: boolean } };
 
 const UNLINK = new Set(["解除綁定", "取消綁定", "unlink"]);
 /** The indicator disappears as soon as the answer arrives; LINE allows 5–60 s. */
@@ -77,6 +79,8 @@ export class LineIntake {
     if (move) return this.notify(event, userId, move.lang, move.notice);
     const lang = detectLanguage(text ?? "");
     if (text !== null && UNLINK.has(text.trim().toLowerCase())) return this.unlink(event, userId, lang);
+    const notices = text === null ? null : noticeChoice(this.deps.templates, text);
+    if (notices !== null) return this.setNotices(event, userId, text ?? "", notices);
     const base = { webhook_event_id: event.webhookEventId, line_user_id: userId };
     if (text === null) return this.nonText(event, userId, base);
     await this.beforeQuestion(event, userId);
@@ -116,6 +120,14 @@ export class LineIntake {
   private async linkingText(event: LineEvent, userId: string, text: string): Promise<void> {
     const { lang, notice } = await this.deps.linking.handleText(userId, text, () => this.profileLanguage(userId));
     return this.notify(event, userId, lang, notice);
+  }
+
+  /** "停止通知" / "stop notices" and their opposites (template words): the client's switch for notices and reminders. */
+  private async setNotices(event: LineEvent, userId: string, text: string, on: boolean): Promise<void> {
+    const partner = await findLinkedPartner(this.deps.odoo, userId);
+    if (!partner) return this.linkingText(event, userId, text);
+    await setClientNotify(this.deps.odoo, partner.id, on);
+    return this.notify(event, userId, detectLanguage(text, partner.lang || undefined), { template: on ? "notices_on" : "notices_off", vars: {} });
   }
 
   private async unlink(event: LineEvent, userId: string, lang: Language): Promise<void> {

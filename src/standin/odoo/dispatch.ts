@@ -4,6 +4,7 @@ import { messageProcess, parseMail, type GatewayFilter } from "./gateway.js";
 import { lexreplyApply, lexreplyLineIntake, lexreplyRecordDelivery } from "./lexreply-addon.js";
 import { activitySchedule, messagePost, type PostCommit } from "./mail.js";
 import { TICKET_MODEL } from "./models.js";
+import { noticeApply } from "./notice-apply.js";
 import { allFieldNames, fieldOf, MAGIC_FIELDS } from "./schema.js";
 import type { OdooStore, Vals } from "./store.js";
 import { webRead, webSearchRead, type Specification } from "./web-read.js";
@@ -168,6 +169,12 @@ const METHODS: Record<string, Method> = {
     // Over JSON-RPC a returned record is its repr, "mail.message(17,)", not an id.
     run: (env, model, a, ids, rest, effects) =>
       recordsetText("mail.message", [messagePost(env, model, ids, { ...rest, body: a.body }, effects)]),
+  },
+  lexreply_notice_apply: {
+    params: ["values"],
+    onRecords: true,
+    writes: true,
+    run: (env, model, a, ids, _rest, effects) => noticeApply(env, model, ids, a.values, effects),
   },
   activity_schedule: {
     params: ["act_type_xmlid", "date_deadline", "summary", "note"],

@@ -1,3 +1,4 @@
+import { withNotices } from "./notice-models.js";
 import type { FieldDef, ModelCatalogue, ModelDef } from "./schema.js";
 import type { OdooStore, Row } from "./store.js";
 
@@ -383,4 +384,4 @@ const models: ModelDef[] = [
   },
 ];
 
-export const MODELS: ModelCatalogue = Object.fromEntries(models.map((m) => [m.name, m]));
+export const MODELS: ModelCatalogue = Object.fromEntries(withNotices(models).map((m) => [m.name, m]));
