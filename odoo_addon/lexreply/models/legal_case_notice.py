@@ -302,6 +302,18 @@ class LegalCaseNotice(models.Model):
         if notice.delivered != "email" and notice.client_text:
             note += plaintext2html(notice.client_text)
         self.message_post(body=note, message_type="comment", subtype_xmlid="mail.mt_note")
+        # Pushes cost money: every notice that went out or waits for a person is in the execution log.
+        if notice.state in ("sent", "draft"):
+            self.env["lexreply.execution"].sudo().create(
+                {
+                    "kind": "notice" if notice.kind == "update" else "reminder",
+                    "case_id": self.id,
+                    "partner_id": self.partner_id.id,
+                    "channel": {"push": "line", "email": "email"}.get(notice.delivered, False),
+                    "outcome": notice.state,
+                    "why": notice.note or False,
+                }
+            )
 
     def _notify_by_email_get_headers(self, headers=None):
         headers = super()._notify_by_email_get_headers(headers=headers)

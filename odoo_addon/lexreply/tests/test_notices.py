@@ -132,6 +132,8 @@ class TestLexReplyNotices(TransactionCase):
         self.assertIn("'Auto-Submitted': 'auto-replied'", mail.headers)
         self.assertIn(self.client, mail.recipient_ids)
         self.assertEqual(self._notices().delivered, "email")
+        execution = self.env["lexreply.execution"].sudo().search([("case_id", "=", self.case.id), ("kind", "=", "notice")])
+        self.assertEqual((len(execution), execution.outcome, execution.channel), (1, "sent", "email"))
 
     def test_audience_refusal_for_a_stranger_following(self):
         stranger = self.env["res.partner"].create({"name": "Stranger", "email": "s@example.com"})
