@@ -89,6 +89,7 @@ export function buildCore(config: SidecarConfig, log: Logger): SidecarParts {
     log,
     llmTimeoutMs: config.LLM_TIMEOUT_MS,
     senderAuthPolicy: config.SENDER_AUTH_POLICY,
+    modelNotice: () => modelStatus.notice(),
   };
   const answers = counter("lexreply_answers_total", "Questions answered, by how they ended (sent, draft, escalated, failed, skipped)", ["state"]);
   const jobs = new AskJobs({

@@ -50,7 +50,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       res.status(e.status).json({ error: e.message ?? "bad request" });
       return;
     }
-    log.error({ err: e.message, path: req.path }, "unhandled error");
+    log.error({ err, path: req.path }, "unhandled error");
     res.status(500).json({ error: "internal error" });
   };
 }

@@ -86,7 +86,7 @@ export class AskJobs {
       // (unreachable, or refusing even the holding outcome). The addon's re-send cron asks again after
       // its timeout and escalates with an activity after 3 re-asks.
       this.opts.log.error(
-        { job: job.id, ticketId: ask.ticketId, messageId: ask.messageId, err: job.error },
+        { job: job.id, ticketId: ask.ticketId, messageId: ask.messageId, err },
         "job failed before Odoo recorded an outcome: the ticket keeps its pending/answering state; the addon's re-send cron asks again, then escalates to a person",
       );
     } finally {

@@ -109,7 +109,7 @@ export class Notices {
       result = await applyNotice(odoo, matter.id, record);
     } catch (err) {
       if (!(err instanceof OdooError) || record.delivered !== "email") throw err;
-      log.warn({ key: record.key, err: err.message }, "notice e-mail refused by Odoo; held as a draft");
+      log.warn({ key: record.key, err }, "notice e-mail refused by Odoo; held as a draft");
       record = { ...record, state: "draft", delivered: false, note: `Held for a person: Odoo refused the e-mail (${err.message}).` };
       result = await applyNotice(odoo, matter.id, record);
     }

@@ -119,7 +119,7 @@ export class OdooClient {
         const retryable = err instanceof OdooUnavailableError && (READ_METHODS.has(method) || !err.sent);
         if (!retryable || attempt >= retries) throw err;
         const delay = (this.settings.retryDelayMs ?? 500) * 2 ** attempt;
-        this.log?.warn({ model, method, attempt: attempt + 1, delayMs: delay, err: (err as Error).message }, "Odoo unavailable, retrying");
+        this.log?.warn({ model, method, attempt: attempt + 1, delayMs: delay, err }, "Odoo unavailable, retrying");
         await new Promise((r) => setTimeout(r, delay));
       }
     }

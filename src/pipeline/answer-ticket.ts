@@ -57,6 +57,8 @@ export interface PipelineDeps {
   log: Logger;
   llmTimeoutMs: number;
   senderAuthPolicy: SenderAuthPolicy;
+  /** What is known to be wrong with the configured model (announced shutdown, gone), for escalation notes. */
+  modelNotice?: () => string | null;
   now?: () => Date;
 }
 
@@ -212,7 +214,10 @@ export async function composeAnswer(deps: PipelineDeps, q: Question): Promise<Co
   try {
     result = await deps.answerer.answer({ ...request, signal: budget });
   } catch (err) {
-    const why = budget.aborted ? `the model did not answer within ${deps.llmTimeoutMs} ms` : modelFailure(err);
+    const failure = budget.aborted ? `the model did not answer within ${deps.llmTimeoutMs} ms` : modelFailure(err);
+    // A retired model fails every answer: the note says so, not just "busy".
+    const modelNotice = deps.modelNotice?.();
+    const why = modelNotice ? `${failure} (${modelNotice})` : failure;
     deps.log.warn({ err: why }, "model step failed");
     if (!deps.fallbackAnswerer) return { lang, facts, prompt, plan: { kind: "escalate", fallback: "busy", why, matter: choice.matter } };
     result = await deps.fallbackAnswerer.answer({ ...request, signal: AbortSignal.timeout(deps.llmTimeoutMs) });
@@ -415,7 +420,7 @@ async function apply(deps: PipelineDeps, conv: Conversation, outcome: ApplyOutco
     await applyOutcome(deps.odoo, ticket.id, outcome);
   } catch (err) {
     if (!(err instanceof OdooError)) throw err;
-    deps.log.warn({ ticketId: ticket.id, err: err.message }, "Odoo refused the outcome; applying a holding outcome without case data instead");
+    deps.log.warn({ ticketId: ticket.id, err }, "Odoo refused the outcome; applying a holding outcome without case data instead");
     const delivered = outcome.delivered === "reply" || outcome.delivered === "push";
     const why = `Odoo refused the answer (${err.message})`;
     const sentText = delivered && outcome.client_text ? `\n\nAlready sent on LINE by ${outcome.delivered}:\n${outcome.client_text}` : "";

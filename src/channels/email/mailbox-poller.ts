@@ -109,7 +109,7 @@ export class MailboxPoller {
       const client = this.deps.openClient();
       this.client = client;
       // imapflow reports socket faults as 'error' events; unheard, they would end the process.
-      client.on("error", (err: Error) => this.deps.log.warn({ imap: this.deps.describe, err: err.message }, "IMAP connection error"));
+      client.on("error", (err: Error) => this.deps.log.warn({ imap: this.deps.describe, err }, "IMAP connection error"));
       const closed = new Promise<void>((resolve) => client.once("close", () => resolve()));
       try {
         await client.connect();

@@ -99,7 +99,7 @@ export class StaffDigest implements EscalationListener {
     } catch (err) {
       this.pending = [...batch, ...this.pending];
       this.deps.log.warn(
-        { tickets: this.pending.length, err: (err as Error).message, retryInMs: this.deps.intervalMs },
+        { tickets: this.pending.length, err, retryInMs: this.deps.intervalMs },
         "staff e-mail could not be sent; kept for the next interval",
       );
     }

@@ -45,7 +45,7 @@ export function lineChannel(config: SidecarConfig, core: SidecarParts, log: Logg
     try {
       await sender.send(userId, templates.render(lang, `line/${notice.template}`, notice.vars), { seed });
     } catch (err) {
-      log.warn({ err: (err as Error).message, notice: notice.template }, "LINE linking notice to the other account not sent");
+      log.warn({ err, notice: notice.template }, "LINE linking notice to the other account not sent");
     }
   };
   const linking = new Linking({ db, odoo, mailer, log, key: linkCodeKey(config), tell });

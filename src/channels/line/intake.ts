@@ -176,7 +176,7 @@ export class LineIntake {
     try {
       await work();
     } catch (err) {
-      this.deps.log.warn({ err: (err as Error).message }, `LINE ${what} not sent`);
+      this.deps.log.warn({ err }, `LINE ${what} not sent`);
     }
   }
 }
