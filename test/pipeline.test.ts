@@ -209,7 +209,7 @@ describe("answer pipeline (Odoo and OpenAI stand-ins over HTTP)", function () {
     const res = await request(h.app).post("/ask").set("content-type", "application/json").set("x-lexreply-signature", signBody(ASK_SECRET, body)).send(body);
     assert.equal(res.status, 202);
     await h.core.jobs.drain();
-    assert.ok(h.logs.some((l) => l.msg === "Odoo unavailable, retrying" && /could not be reached/.test(String(l.err))), "a clear log line");
+    assert.ok(h.logs.some((l) => l.msg === "Odoo unavailable, retrying" && /could not be reached/.test(JSON.stringify(l.err))), "a clear log line");
     assert.equal(ticket(h, ticketId).lexreply_state, "sent");
     const health = await request(h.app).get("/healthz");
     assert.equal(health.status, 200);
