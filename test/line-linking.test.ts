@@ -36,6 +36,7 @@ describe("LINE linking through the webhook: moving a link, rate limits (sidecar 
   // Known flake (about one run in three, seen on its own branch too): a proven code is sometimes
   // answered with the welcome. Retried until its cause is found; the assertions are unchanged.
   this.retries(2);
+  let moveRounds = 0;
   let odoo: OdooStandin;
   let firm: SampleFirm;
   let model: FakeOpenAI;
@@ -116,9 +117,11 @@ describe("LINE linking through the webhook: moving a link, rate limits (sidecar 
   }
 
   it("a code proven on a second LINE account moves nothing until the account already linked confirms; then it moves, and both are told", async () => {
-    const current = "Ucurrent000000000000000000000001";
-    const newcomer = "Unewcomer00000000000000000000001";
-    const client = linkedClient("move.confirm", current);
+    // A retry (see above) starts with accounts and a client of its own.
+    const attempt = moveRounds++;
+    const current = `Ucurrent000000000000000000000001${attempt || ""}`;
+    const newcomer = `Unewcomer00000000000000000000001${attempt || ""}`;
+    const client = linkedClient(`move.confirm${attempt || ""}`, current);
     line.profiles.set(newcomer, { displayName: "新手機", language: "zh-TW" });
 
     const asked = await proveOnNewAccount(newcomer, client.email);
@@ -136,9 +139,11 @@ describe("LINE linking through the webhook: moving a link, rate limits (sidecar 
   });
 
   it("the account already linked can refuse: the link stays, the new account is told, and the refuse word reaches no ticket", async () => {
-    const current = "Ucurrent000000000000000000000002";
-    const newcomer = "Unewcomer00000000000000000000002";
-    const client = linkedClient("move.refuse", current);
+    // A retry (see above) starts with accounts and a client of its own.
+    const attempt = moveRounds++;
+    const current = `Ucurrent000000000000000000000002${attempt || ""}`;
+    const newcomer = `Unewcomer00000000000000000000002${attempt || ""}`;
+    const client = linkedClient(`move.refuse${attempt || ""}`, current);
     line.profiles.set(newcomer, { displayName: "Someone", language: "en" });
     assert.match(await proveOnNewAccount(newcomer, client.email), /already linked to another LINE account/);
     await until("the confirmation request", () => line.textsFor(current).find((t) => t.includes("拒絕轉移")));
