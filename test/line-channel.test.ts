@@ -15,18 +15,10 @@ import { odooNow, seedSampleFirm, signedAskCaller, startOdooStandin, type OdooSt
 import { FakeLinePlatform, WebhookEvents } from "./fakes/line-platform.js";
 import { FakeOpenAI } from "./fakes/openai-server.js";
 import { ASK_SECRET, standinEnv } from "./helpers/harness.js";
+import { until } from "./helpers/until.js";
 
 const CASE_NUMBER = /\d{4}-[A-Z]{2,5}-\d{3,6}/;
 
-async function until<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 8000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Mail {

@@ -13,19 +13,11 @@ import { FakeLinePlatform, WebhookEvents } from "./fakes/line-platform.js";
 import { FakeOpenAI } from "./fakes/openai-server.js";
 import { ASK_SECRET, standinEnv } from "./helpers/harness.js";
 import { startSmtp, type SmtpSink } from "./helpers/smtp.js";
+import { until } from "./helpers/until.js";
 
 const LIMIT = 4;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 8000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /**
  * The webhook as LINE calls it, on the real sidecar with the Odoo, model, LINE and SMTP stand-ins:

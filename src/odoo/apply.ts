@@ -5,7 +5,7 @@ export type TicketState = "pending" | "answering" | "draft" | "sent" | "escalate
 export type FinalState = Exclude<TicketState, "pending" | "answering">;
 export type Delivered = "email" | "reply" | "push";
 
-/** The `lexreply.execution` record the addon writes with the outcome (contract-trust.md 1 and 3). */
+/** The `lexreply.execution` record the addon writes with the outcome (README, "Contract notes"). */
 export interface ExecutionLog {
   kind: "answer";
   channel: "email" | "line";

@@ -26,7 +26,7 @@ export interface DeliverRouteDeps {
 
 const odooTime = (v: string) => Date.parse(`${v.replace(" ", "T")}Z`);
 
-/** Why this ticket's draft may not be pushed now, or null (contract-trust.md 5). */
+/** Why this ticket's draft may not be pushed now, or null (README, "Contract notes": `/line/deliver`). */
 function refusal(t: DeliverableTicket, now: number): string | null {
   if (t.lexreply_channel !== "line") return "is not a LINE ticket";
   if (t.lexreply_state !== "draft" || !t.lexreply_draft) return `is not a draft awaiting approval (state ${t.lexreply_state || "none"})`;

@@ -23,7 +23,7 @@ const intakeResultSchema = z.object({
   message_id: z.number().or(z.literal(false)),
   partner_id: z.number().or(z.literal(false)),
   duplicate: z.boolean(),
-  /** The partner's language (proposed in contract-trust.md "Changes"; absent from an addon without it). */
+  /** The partner's language (absent from an older addon). */
   partner_lang: z.string().or(z.literal(false)).optional(),
 });
 export type IntakeResult = z.output<typeof intakeResultSchema>;

@@ -183,7 +183,7 @@ const METHODS: Record<string, Method> = {
     run: (env, model, a, ids, rest) =>
       recordsetText("mail.activity", activitySchedule(env, model, ids, [a.act_type_xmlid, a.date_deadline, a.summary, a.note], rest)),
   },
-  // The addon's methods on helpdesk.ticket (contract-trust.md).
+  // The addon's methods on helpdesk.ticket (README, "Contract notes").
   lexreply_apply: {
     params: ["outcome"],
     onRecords: true,

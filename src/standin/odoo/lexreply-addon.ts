@@ -5,9 +5,10 @@ import { plaintextToHtml } from "./html.js";
 import { createMessage, type PostCommit } from "./mail.js";
 import { TICKET_MODEL } from "./models.js";
 import { odooNow, type OdooStore, type Row, type Vals } from "./store.js";
+import type { ApplyOutcome } from "../../odoo/apply.js";
 
 /**
- * The addon's three write methods as the stand-in implements them (contract-trust.md 1, 2, 5): each is
+ * The addon's three write methods as the stand-in implements them (README, "Contract notes"): each is
  * one transaction, checks the safety rules itself, and refuses (nothing written) what breaks one.
  */
 
@@ -28,19 +29,8 @@ interface Execution {
   check_failures?: string | false;
 }
 
-interface Outcome {
-  message_id: number;
-  state: "sent" | "draft" | "escalated" | "failed";
-  client_text: string | false;
-  client_text_kind: "answer" | "holding" | false;
-  note: string;
-  draft: string | false;
-  case_id: number | false;
-  matter_ids: number[];
-  activity: { summary: string; note: string } | false;
-  delivered: "email" | "reply" | "push" | false;
-  execution: Execution;
-}
+/** The sidecar's outcome as it arrives on the wire: its execution part is read leniently, as the addon does. */
+type Outcome = Omit<ApplyOutcome, "execution"> & { execution: Execution };
 
 const STATES = ["sent", "draft", "escalated", "failed"];
 
